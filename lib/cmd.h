@@ -1,0 +1,192 @@
+/*
+ * cmd.h - the command table, the per-client state the engine needs, and
+ * the reply helpers command handlers use.
+ *
+ * A command is a struct kvs_cmd in a static array of its group's file
+ * (t_string.c, t_keys.c, ..., and src/cmd_server.c for what needs the
+ * daemon). kvs_cmd_register() adds an array to the registry at start-up,
+ * before any thread runs; lookups afterwards are read-only and lock-free.
+ *
+ * kvs_exec() runs one request: lookup (case-insensitive, no allocation),
+ * arity check, auth check, then it takes the locks of the shards the
+ * command's keys live in (ascending order), calls the handler and releases
+ * them. A command flagged KVS_CMD_NOLOCK (KEYS, SCAN, DBSIZE, FLUSHALL...)
+ * takes the locks it needs itself, one shard at a time.
+ */
+#ifndef KVS_CMD_H
+#define KVS_CMD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "keyspace.h"
+#include "resp.h"
+
+/* Command flags (COMMAND INFO names them). */
+#define KVS_CMD_WRITE      0x0001u
+#define KVS_CMD_READONLY   0x0002u
+#define KVS_CMD_DENYOOM    0x0004u
+#define KVS_CMD_ADMIN      0x0008u
+#define KVS_CMD_PUBSUB     0x0010u
+#define KVS_CMD_NOSCRIPT   0x0020u
+#define KVS_CMD_RANDOM     0x0040u
+#define KVS_CMD_LOADING    0x0080u  /* allowed while loading a snapshot */
+#define KVS_CMD_STALE      0x0100u
+#define KVS_CMD_FAST       0x0200u
+#define KVS_CMD_NOAUTH     0x0400u  /* allowed before AUTH */
+#define KVS_CMD_NOLOCK     0x0800u  /* handler does its own shard locking */
+#define KVS_CMD_NOMULTI    0x1000u  /* not allowed inside MULTI */
+#define KVS_CMD_SKIP_SLOWLOG 0x2000u
+#define KVS_CMD_BLOCKING   0x4000u
+
+struct kvs_client;
+typedef void kvs_cmd_fn(struct kvs_client *c);
+/* For commands whose keys are not at (first,last,step) positions: store the
+ * argv indexes of the keys in keys[0..max) and return how many (may be
+ * more than max: the caller then calls again with a bigger array). */
+typedef int kvs_getkeys_fn(int argc, const struct resp_arg *argv, int *keys, int max);
+
+struct kvs_cmd {
+	const char *name;        /* lower case */
+	int arity;               /* N: exactly N args incl. name; -N: at least N */
+	uint32_t flags;
+	int first_key, last_key, key_step; /* Redis's convention; last -1 = end */
+	kvs_cmd_fn *fn;
+	const char *group;       /* "string", "generic", "connection", ... */
+	const char *since;       /* Redis version that introduced it */
+	const char *summary;     /* one line, for COMMAND DOCS */
+	kvs_getkeys_fn *getkeys; /* NULL: use first/last/step */
+	const char *const *subcommands; /* NULL-terminated "container|sub" names */
+	/* Statistics, updated with relaxed atomics. */
+	uint64_t calls, usec, failed, rejected;
+};
+
+/* Client flags */
+#define KVS_CL_AUTHED        0x0001u
+#define KVS_CL_CLOSE_AFTER   0x0002u  /* QUIT: close once the reply is out */
+#define KVS_CL_CLOSE_ASAP    0x0004u  /* protocol error / killed */
+#define KVS_CL_NO_EVICT      0x0008u
+#define KVS_CL_NO_TOUCH      0x0010u
+#define KVS_CL_UNIX          0x0020u
+#define KVS_CL_MULTI         0x0040u
+#define KVS_CL_DIRTY_CAS     0x0080u
+#define KVS_CL_PUBSUB        0x0100u
+#define KVS_CL_READONLY_ERR  0x0200u
+
+struct kvs_engine;
+
+/* Per-thread statistics (INFO stats sums them over threads). */
+struct kvs_stats {
+	uint64_t commands;
+	uint64_t keyspace_hits, keyspace_misses;
+	uint64_t rejected_calls, failed_calls;
+	uint64_t unexpected_error_replies;
+};
+
+struct kvs_client {
+	struct kvs_engine *eng;      /* borrowed */
+	struct kvs_buf *out;         /* where replies go; borrowed */
+	struct kvs_stats *stats;     /* this thread's; borrowed */
+	void *owner;                 /* the daemon's connection; opaque here */
+	uint64_t id;
+	int proto;                   /* 2 or 3 */
+	int db;
+	uint32_t flags;
+	/* The request being executed (views into the read buffer). */
+	int argc;
+	struct resp_arg *argv;
+	const struct kvs_cmd *cmd;
+	uint64_t now;                /* env now_ms at the start of the command */
+	uint32_t locked;             /* bit per shard whose lock is held */
+};
+
+/* The engine: keyspace + the things every command may need. Owned by the
+ * daemon (or the test / simulator) that created it. */
+struct kvs_engine {
+	struct kvs_keyspace ks;
+	const struct kvs_env *env;
+	long long proto_max_bulk_len;     /* largest string value (SETRANGE...) */
+	int loading;                      /* snapshot load in progress */
+	/* Hook for commands the daemon implements around the engine (e.g.
+	 * SHUTDOWN); NULL when absent. */
+	void *daemon;
+};
+
+/* ---- registry -------------------------------------------------------- */
+/* Add n commands (array owned by the caller, static). Call before threads
+ * start. Returns 0, or -1 if a name is already registered. */
+int kvs_cmd_register(struct kvs_cmd *cmds, size_t n);
+/* Case-insensitive lookup; NULL if unknown. */
+struct kvs_cmd *kvs_cmd_lookup(const char *name, size_t len);
+/* Iterate: *i starts at 0; returns NULL at the end. */
+struct kvs_cmd *kvs_cmd_next(size_t *i);
+size_t kvs_cmd_count(void);
+/* Register every command libkvs implements. Idempotent. */
+void kvs_cmd_register_builtin(void);
+
+/* Key argument positions of a request for cmd; returns the count (see
+ * kvs_getkeys_fn). */
+int kvs_cmd_keys(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv,
+		 int *keys, int max);
+
+/* ---- execution ------------------------------------------------------- */
+/* Execute c->argv[0..argc) with all checks and locking; the reply (or an
+ * error) is appended to c->out. Returns the command run, or NULL if it was
+ * rejected (unknown, arity, auth). */
+const struct kvs_cmd *kvs_exec(struct kvs_client *c);
+/* Run an already-looked-up command under its shard locks (no checks). */
+void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd);
+
+/* ---- reply helpers (append to c->out in c->proto) --------------------- */
+void reply_ok(struct kvs_client *c);
+void reply_status(struct kvs_client *c, const char *s);
+void reply_error(struct kvs_client *c, const char *msg);  /* "ERR ..." etc. */
+void reply_errorf(struct kvs_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void reply_int(struct kvs_client *c, long long v);
+void reply_bulk(struct kvs_client *c, const void *p, size_t len);
+void reply_bulk_cstr(struct kvs_client *c, const char *s);
+void reply_bulk_ll(struct kvs_client *c, long long v);
+void reply_null(struct kvs_client *c);        /* nil bulk */
+void reply_null_array(struct kvs_client *c);  /* nil multibulk */
+void reply_array(struct kvs_client *c, long long n);
+void reply_map(struct kvs_client *c, long long npairs);
+void reply_set(struct kvs_client *c, long long n);
+void reply_double(struct kvs_client *c, double d);
+void reply_bool(struct kvs_client *c, int v);
+void reply_verbatim(struct kvs_client *c, const char *p, size_t len); /* txt */
+
+/* Redis's standard error texts. */
+#define KVS_ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define KVS_ERR_NOTINT    "ERR value is not an integer or out of range"
+#define KVS_ERR_NOTFLOAT  "ERR value is not a valid float"
+#define KVS_ERR_SYNTAX    "ERR syntax error"
+#define KVS_ERR_NOKEY     "ERR no such key"
+#define KVS_ERR_OVERFLOW  "ERR increment or decrement would overflow"
+#define KVS_ERR_DBINDEX   "ERR DB index is out of range"
+#define KVS_ERR_EXPIRE    "ERR invalid expire time in '%s' command"
+
+void reply_wrong_arity(struct kvs_client *c, const char *name);
+void reply_syntax(struct kvs_client *c);
+void reply_wrongtype(struct kvs_client *c);
+
+/* ---- argument helpers ----------------------------------------------- */
+/* argv[i] equals lit ignoring ASCII case. */
+int arg_is(const struct kvs_client *c, int i, const char *lit);
+/* Parse argv[i] as an integer; on failure reply KVS_ERR_NOTINT (or errmsg
+ * if not NULL) and return -1; else 0. */
+int arg_ll(struct kvs_client *c, int i, long long *v, const char *errmsg);
+int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg);
+
+/* The key at argv[i], hashed. */
+static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
+{
+	kvs_key_init(&c->eng->ks, k, c->argv[i].p, c->argv[i].len);
+}
+
+/* Lock/unlock one shard from a NOLOCK handler (tracks c->locked). */
+void kvs_lock_shard(struct kvs_client *c, unsigned shard);
+void kvs_unlock_shard(struct kvs_client *c, unsigned shard);
+
+#endif

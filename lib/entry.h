@@ -1,0 +1,158 @@
+/*
+ * entry.h - one key and its value in a single allocation.
+ *
+ *   offset 0   stamp    u64  HLC stamp of the last write (hlc.h)
+ *          8   type     u8   enum kvs_type
+ *          9   enc      u8   enum kvs_enc
+ *         10   flags    u8   KVS_EF_*
+ *         11   lru      u8   coarse access clock (OBJECT IDLETIME/FREQ)
+ *         12   data[]:  [expire u64, if KVS_EF_EXPIRE]
+ *                       [klen varint][key bytes]
+ *                       RAW: [vlen varint][value bytes]
+ *                       PTR: [pointer to the type's object]
+ *
+ * A 13-byte key with a 16-byte value is 12+1+13+1+16 = 43 bytes: one
+ * 48-byte jemalloc size class, no separate key or value allocation, no
+ * per-entry pointer besides the table slot. The expire adds exactly 8.
+ * Unaligned fields are read and written with memcpy.
+ *
+ * Ownership: an entry is owned by the table slot that points to it; the
+ * keyspace frees it (and the object behind a PTR) on delete/replace.
+ * Functions that may realloc return the new pointer; the old one is dead.
+ */
+#ifndef KVS_ENTRY_H
+#define KVS_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+enum kvs_type { KVS_T_STRING = 0, KVS_T_LIST, KVS_T_SET, KVS_T_ZSET, KVS_T_HASH, KVS_T__COUNT };
+enum kvs_enc { KVS_E_RAW = 0, KVS_E_PTR };
+
+#define KVS_EF_EXPIRE 0x01
+
+struct kvs_entry {
+	uint64_t stamp;
+	uint8_t type;
+	uint8_t enc;
+	uint8_t flags;
+	uint8_t lru;
+	unsigned char data[];
+};
+
+#define KVS_ENTRY_HDR offsetof(struct kvs_entry, data)
+
+/* Per-type hooks for PTR-encoded values, set once at start-up by the type
+ * modules (t_list.c, ...). free_obj releases the object; NULL = free(). */
+struct kvs_type_ops {
+	const char *name;                   /* "string", "list", ... (TYPE) */
+	void (*free_obj)(void *obj);
+	void *(*dup_obj)(const void *obj);  /* COPY; NULL = unsupported */
+	size_t (*mem_obj)(const void *obj); /* MEMORY USAGE estimate */
+};
+extern struct kvs_type_ops kvs_type_ops[KVS_T__COUNT];
+
+static inline int kvs_entry_has_expire(const struct kvs_entry *e) { return e->flags & KVS_EF_EXPIRE; }
+static inline uint64_t kvs_entry_expire(const struct kvs_entry *e)
+{
+	uint64_t t;
+	if (!(e->flags & KVS_EF_EXPIRE))
+		return 0;
+	memcpy(&t, e->data, 8);
+	return t;
+}
+
+/* Varints: 7 bits a byte, little-endian groups, high bit = more. */
+static inline size_t kvs_varint_len(size_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) { v >>= 7; n++; }
+	return n;
+}
+static inline size_t kvs_varint_put(unsigned char *p, size_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) { p[n++] = (unsigned char)(v | 0x80); v >>= 7; }
+	p[n++] = (unsigned char)v;
+	return n;
+}
+static inline size_t kvs_varint_get(const unsigned char *p, size_t *v)
+{
+	size_t r = 0, n = 0;
+	unsigned shift = 0;
+	for (;;) {
+		unsigned char b = p[n++];
+		r |= (size_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	*v = r;
+	return n;
+}
+
+/* The key bytes (not NUL-terminated) and their length. */
+static inline const char *kvs_entry_key(const struct kvs_entry *e, size_t *klen)
+{
+	const unsigned char *p = e->data + ((e->flags & KVS_EF_EXPIRE) ? 8 : 0);
+	p += kvs_varint_get(p, klen);
+	return (const char *)p;
+}
+
+/* Pointer just past the key: where the value part starts. */
+static inline unsigned char *kvs_entry_valp(const struct kvs_entry *e)
+{
+	size_t klen;
+	const char *k = kvs_entry_key(e, &klen);
+	return (unsigned char *)(k + klen);
+}
+
+/* A string value (type STRING, enc RAW): its bytes and length. */
+static inline const char *kvs_entry_str(const struct kvs_entry *e, size_t *vlen)
+{
+	const unsigned char *p = kvs_entry_valp(e);
+	p += kvs_varint_get(p, vlen);
+	return (const char *)p;
+}
+
+/* The object of a PTR-encoded entry. */
+static inline void *kvs_entry_obj(const struct kvs_entry *e)
+{
+	void *o;
+	memcpy(&o, kvs_entry_valp(e), sizeof o);
+	return o;
+}
+static inline void kvs_entry_set_obj(struct kvs_entry *e, void *o)
+{
+	memcpy(kvs_entry_valp(e), &o, sizeof o);
+}
+
+/* New entries. The returned entry is owned by the caller until it is put
+ * into a table. expire == 0 means no TTL. Stamp is 0 (set by the keyspace
+ * write path). */
+struct kvs_entry *kvs_entry_new_str(const char *key, size_t klen, const void *val,
+				    size_t vlen, uint64_t expire);
+/* Like kvs_entry_new_str but leaves the value bytes uninitialised; write
+ * them through kvs_entry_str() cast to char *. */
+struct kvs_entry *kvs_entry_new_str_uninit(const char *key, size_t klen, size_t vlen,
+					   uint64_t expire);
+struct kvs_entry *kvs_entry_new_obj(const char *key, size_t klen, enum kvs_type type,
+				    void *obj, uint64_t expire);
+/* Copy of e under another key (RENAME, COPY via dup_obj, MOVE). Returns NULL
+ * only if the type cannot be duplicated. */
+struct kvs_entry *kvs_entry_rekey(const struct kvs_entry *e, const char *key, size_t klen,
+				  int dup_obj);
+
+/* Set (when != 0) or remove (0) the TTL. May realloc: use the result. */
+struct kvs_entry *kvs_entry_set_expire(struct kvs_entry *e, uint64_t when);
+/* Resize a RAW string's value to vlen bytes, keeping min(old, vlen) bytes of
+ * content; new bytes are zero. May realloc: use the result. */
+struct kvs_entry *kvs_entry_resize_str(struct kvs_entry *e, size_t vlen);
+
+/* Free e and, for PTR entries, its object (via kvs_type_ops). */
+void kvs_entry_free(struct kvs_entry *e);
+/* Bytes used by the entry and what it owns (MEMORY USAGE). */
+size_t kvs_entry_mem(const struct kvs_entry *e);
+
+#endif

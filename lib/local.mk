@@ -1,0 +1,19 @@
+# libkvs: the pure engine (C11 + POSIX threads; no I/O library headers).
+noinst_LIBRARIES += lib/libkvs.a
+lib_libkvs_a_SOURCES = \
+	lib/env.h \
+	lib/buf.h lib/buf.c \
+	lib/resp.h lib/resp.c \
+	lib/hash.h lib/hash.c \
+	lib/hlc.h \
+	lib/table.h lib/table.c \
+	lib/entry.h lib/entry.c \
+	lib/keyspace.h lib/keyspace.c \
+	lib/cmd.h lib/cmd.c \
+	lib/reply.c \
+	lib/util.h lib/util.c \
+	lib/glob.c \
+	lib/t_string.c \
+	lib/t_keys.c \
+	lib/t_expire.c \
+	lib/t_command.c

@@ -1,0 +1,82 @@
+/*
+ * table.h - open-addressing hash table of entries (one per shard per db).
+ *
+ * Each slot is an 8-byte entry pointer plus one control byte (EMPTY,
+ * DELETED, or 7 bits of the key's hash), in two parallel arrays of one
+ * allocation: a probe compares control bytes and only dereferences an
+ * entry whose 7-bit tag matches (1/128 false positives). Keys live inside
+ * the entries, so there is no separate key allocation.
+ *
+ * The home slot of hash h is (h * cap) >> 64 ("fastrange"), which is
+ * monotonic in h, with linear probing. Two consequences we rely on:
+ *  - capacity need not be a power of two (growth by 1.5x keeps the load
+ *    factor, hence memory per key, steadier than doubling);
+ *  - slots are in hash order, so a SCAN cursor can be a position in hash
+ *    space that stays meaningful across resizes: every key present for
+ *    the whole scan is returned, and none twice unless the table shrank
+ *    and grew (the same promise as Redis's reverse-binary cursor).
+ * Deletions leave DELETED markers (entries never move except on resize),
+ * which keeps a scan in progress valid; a rehash clears them.
+ *
+ * The table does not hash keys itself: callers pass the kvs_hash64 of the
+ * key under t->seed (the keyspace computes it once per command).
+ */
+#ifndef KVS_TABLE_H
+#define KVS_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "entry.h"
+
+#define KVS_TABLE_NONE ((size_t)-1)
+
+struct kvs_table {
+	unsigned char *ctrl;        /* cap control bytes; owned */
+	struct kvs_entry **slot;    /* cap entry pointers; same allocation */
+	size_t cap;
+	size_t used;                /* live entries */
+	size_t tomb;                /* DELETED markers */
+	uint64_t seed;              /* the hash seed of the keys in it */
+};
+
+void kvs_table_init(struct kvs_table *t, uint64_t seed);
+/* Free every entry (kvs_entry_free) and the arrays. */
+void kvs_table_destroy(struct kvs_table *t);
+/* Detach the contents into *out (for FLUSHDB ASYNC / SWAPDB) and leave t
+ * empty. */
+void kvs_table_move(struct kvs_table *t, struct kvs_table *out);
+
+static inline uint64_t kvs_table_hash(const struct kvs_table *t, const char *k, size_t n);
+
+/* Slot index of key, or KVS_TABLE_NONE. */
+size_t kvs_table_find(const struct kvs_table *t, const char *key, size_t klen, uint64_t hash);
+static inline struct kvs_entry *kvs_table_at(const struct kvs_table *t, size_t i) { return t->slot[i]; }
+/* Point slot i (found by kvs_table_find) at e (same key). */
+static inline void kvs_table_replace(struct kvs_table *t, size_t i, struct kvs_entry *e) { t->slot[i] = e; }
+/* Insert e, whose key must not be present. May resize: slot indexes the
+ * caller held are invalid afterwards. Returns e's slot. */
+size_t kvs_table_insert(struct kvs_table *t, uint64_t hash, struct kvs_entry *e);
+/* Remove the entry at slot i (the caller frees it). May shrink. */
+void kvs_table_remove_at(struct kvs_table *t, size_t i);
+
+/* Visit part of the table from hash-space position *cursor (0 = start),
+ * about `count` slots' worth, calling fn for each entry whose hash lies in
+ * the visited range. *cursor is set to where the next call starts, or 0
+ * when the whole hash space has been visited. fn must not modify t. */
+typedef void kvs_table_visit_fn(void *arg, struct kvs_entry *e);
+void kvs_table_scan(const struct kvs_table *t, uint64_t *cursor, size_t count,
+		    kvs_table_visit_fn *fn, void *arg);
+
+/* A uniformly chosen slot's entry, starting from random r; NULL if empty. */
+size_t kvs_table_random(const struct kvs_table *t, uint64_t r);
+
+/* Bytes allocated for the slot arrays. */
+static inline size_t kvs_table_mem(const struct kvs_table *t) { return t->cap * (sizeof(void *) + 1); }
+
+#include "hash.h"
+static inline uint64_t kvs_table_hash(const struct kvs_table *t, const char *k, size_t n)
+{
+	return kvs_hash64(k, n, t->seed);
+}
+
+#endif

@@ -1,0 +1,17 @@
+# Check unit suites, one per module.
+if HAVE_CHECK
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/src
+UNIT_LDADD = lib/libkvs.a $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/check_resp
+tests_unit_check_resp_SOURCES = tests/unit/check_resp.c tests/unit/testenv.h
+tests_unit_check_resp_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_resp_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_config
+tests_unit_check_config_SOURCES = tests/unit/check_config.c src/config.c
+tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_LDADD = $(UNIT_LDADD)
+
+TESTS += $(check_PROGRAMS)
+endif
