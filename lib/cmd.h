@@ -17,6 +17,7 @@
 #define KVS_CMD_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -58,8 +59,9 @@ struct kvs_cmd {
 	const char *summary;     /* one line, for COMMAND DOCS */
 	kvs_getkeys_fn *getkeys; /* NULL: use first/last/step */
 	const char *const *subcommands; /* NULL-terminated "container|sub" names */
-	/* Statistics, updated with relaxed atomics. */
-	uint64_t calls, usec, failed, rejected;
+	/* Statistics (INFO commandstats), relaxed atomics. Tables use
+	 * designated initializers, so these start at zero. */
+	_Atomic uint64_t calls, usec, failed, rejected;
 };
 
 /* Client flags */
