@@ -676,7 +676,7 @@ static const char *const config_subs[] = { "config|get", "config|set", "config|r
 static struct kvs_cmd server_cmds[] = {
 	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
 	{ .name = "echo", .arity = 2, .flags = KVS_CMD_FAST | KVS_CMD_LOADING | KVS_CMD_STALE, .fn = echo_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the given string." },
-	{ .name = "quit", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE, .fn = quit_cmd, .group = "connection", .since = "1.0.0", .summary = "Closes the connection." },
+	{ .name = "quit", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOQUEUE, .fn = quit_cmd, .group = "connection", .since = "1.0.0", .summary = "Closes the connection." },
 	{ .name = "auth", .arity = -2, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT, .fn = auth_cmd, .group = "connection", .since = "1.0.0", .summary = "Authenticates the connection." },
 	{ .name = "hello", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT, .fn = hello_cmd, .group = "connection", .since = "6.0.0", .summary = "Handshakes with the server." },
 	{ .name = "client", .arity = -2, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = client_cmd, .group = "connection", .since = "2.4.0", .summary = "A container for client connection commands.", .subcommands = client_subs },

@@ -101,6 +101,7 @@ void conn_close(struct conn *c)
 	event_free(c->rev);
 	event_free(c->wev);
 	close(c->fd);
+	kvs_client_free(&c->cl);
 	resp_parser_free(&c->parser);
 	kvs_buf_free(&c->in);
 	kvs_buf_free(&c->out);
