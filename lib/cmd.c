@@ -176,6 +176,12 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		c->stats->rejected_calls++;
 		return NULL;
 	}
+	if ((c->flags & KVS_CL_PUBSUB) && c->proto == 2 && !(cmd->flags & KVS_CMD_SUBCTX)) {
+		reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+				"RESET are allowed in this context", cmd->name);
+		c->stats->rejected_calls++;
+		return NULL;
+	}
 	if ((c->flags & KVS_CL_MULTI) && !(cmd->flags & KVS_CMD_NOQUEUE)) {
 		kvs_multi_queue(c, cmd);
 		return cmd;

@@ -41,6 +41,7 @@
 #define KVS_CMD_SKIP_SLOWLOG 0x2000u
 #define KVS_CMD_BLOCKING   0x4000u
 #define KVS_CMD_NOQUEUE    0x8000u  /* runs at once even inside MULTI */
+#define KVS_CMD_SUBCTX     0x10000u /* allowed in RESP2 subscribed context */
 
 struct kvs_client;
 typedef void kvs_cmd_fn(struct kvs_client *c);
@@ -106,6 +107,9 @@ struct kvs_client {
 	uint32_t locked;             /* bit per shard whose lock is held */
 	uint32_t held;               /* shards EXEC holds for the whole queue */
 	struct kvs_multi *multi;     /* MULTI queue and WATCHed keys; owned */
+	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
+	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
+					reference owned, closed by the daemon */
 };
 
 /* Release what a client owns in the engine (MULTI queue, watches). */
@@ -121,7 +125,17 @@ struct kvs_engine {
 	/* Hook for commands the daemon implements around the engine (e.g.
 	 * SHUTDOWN); NULL when absent. */
 	void *daemon;
+	struct kvs_pubsub *ps;            /* pub/sub registry; lazily created */
 };
+
+/* ---- pub/sub (t_pubsub.c) --------------------------------------------- */
+/* Channels + patterns this client is subscribed to. */
+int kvs_pubsub_count(const struct kvs_client *c);
+/* Send msg to channel's subscribers; returns how many received it. */
+long long kvs_pubsub_publish(struct kvs_client *c, const char *ch, size_t chlen, const char *msg, size_t mlen);
+/* Drop every subscription of c (disconnect). */
+void kvs_pubsub_client_free(struct kvs_client *c);
+void kvs_pubsub_destroy(struct kvs_engine *eng);
 
 /* ---- registry -------------------------------------------------------- */
 /* Add n commands (array owned by the caller, static). Call before threads

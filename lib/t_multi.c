@@ -64,6 +64,7 @@ static void unwatch_all(struct kvs_multi *m)
 
 void kvs_client_free(struct kvs_client *c)
 {
+	kvs_pubsub_client_free(c);
 	if (!c->multi)
 		return;
 	free_queue(c->multi);

@@ -29,7 +29,12 @@ static void ping_cmd(struct kvs_client *c)
 		reply_wrong_arity(c, "ping");
 		return;
 	}
-	if (c->argc == 2)
+	if ((c->flags & KVS_CL_PUBSUB) && c->proto == 2) {
+		/* Subscribed RESP2 clients get ping replies in message form. */
+		reply_array(c, 2);
+		reply_bulk_cstr(c, "pong");
+		reply_bulk(c, c->argc == 2 ? c->argv[1].p : "", c->argc == 2 ? c->argv[1].len : 0);
+	} else if (c->argc == 2)
 		reply_bulk(c, c->argv[1].p, c->argv[1].len);
 	else
 		reply_status(c, "PONG");
@@ -674,9 +679,9 @@ static const char *const client_subs[] = { "client|id", "client|setname", "clien
 static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite", NULL };
 
 static struct kvs_cmd server_cmds[] = {
-	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
+	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE | KVS_CMD_SUBCTX, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
 	{ .name = "echo", .arity = 2, .flags = KVS_CMD_FAST | KVS_CMD_LOADING | KVS_CMD_STALE, .fn = echo_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the given string." },
-	{ .name = "quit", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOQUEUE, .fn = quit_cmd, .group = "connection", .since = "1.0.0", .summary = "Closes the connection." },
+	{ .name = "quit", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOQUEUE | KVS_CMD_SUBCTX, .fn = quit_cmd, .group = "connection", .since = "1.0.0", .summary = "Closes the connection." },
 	{ .name = "auth", .arity = -2, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT, .fn = auth_cmd, .group = "connection", .since = "1.0.0", .summary = "Authenticates the connection." },
 	{ .name = "hello", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT, .fn = hello_cmd, .group = "connection", .since = "6.0.0", .summary = "Handshakes with the server." },
 	{ .name = "client", .arity = -2, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = client_cmd, .group = "connection", .since = "2.4.0", .summary = "A container for client connection commands.", .subcommands = client_subs },

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include "conn.h"
+#include "outbox.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -19,6 +20,25 @@ static void on_write(evutil_socket_t fd, short what, void *arg);
 
 static uint64_t now_ms(void) { return kvs_env_now_ms(&server.env); }
 
+/* Outbox wake callback: runs on any thread, under the outbox lock, only
+ * while the outbox is alive (conn_close kills it first). */
+static void mail_wake(void *arg)
+{
+	struct conn *c = arg;
+	struct worker *w = c->w;
+	int wake = 0;
+	pthread_mutex_lock(&w->qlock);
+	if (!c->in_mail) {
+		c->in_mail = 1;
+		c->mail_next = w->mail;
+		w->mail = c;
+		wake = 1;
+	}
+	pthread_mutex_unlock(&w->qlock);
+	if (wake)
+		event_active(w->wake, EV_READ, 0);
+}
+
 void conn_create(struct worker *w, int fd, int is_unix)
 {
 	struct conn *c = kvs_calloc(1, sizeof *c);
@@ -30,6 +50,11 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	c->cl.stats = &w->stats;
 	c->cl.owner = c;
 	c->cl.proto = 2;
+	c->cl.ob = kvs_outbox_new(mail_wake, c);
+	/* Redis's client-output-buffer-limit pubsub defaults: 32mb 8mb 60. */
+	c->cl.ob->hard = 32u << 20;
+	c->cl.ob->soft = 8u << 20;
+	c->cl.ob->soft_ms = 60000;
 	c->cl.id = atomic_fetch_add(&server.next_client_id, 1);
 	if (!server.cfg.requirepass)
 		c->cl.flags |= KVS_CL_AUTHED;
@@ -83,6 +108,19 @@ void conn_create(struct worker *w, int fd, int is_unix)
 void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
+	/* Leave every registry first, then kill the outbox (no more wakes),
+	 * then leave the mail list: nothing can reach c after that. */
+	kvs_client_free(&c->cl);
+	kvs_outbox_close(c->cl.ob);
+	pthread_mutex_lock(&w->qlock);
+	if (c->in_mail) {
+		struct conn **pp = &w->mail;
+		while (*pp && *pp != c)
+			pp = &(*pp)->mail_next;
+		if (*pp)
+			*pp = c->mail_next;
+	}
+	pthread_mutex_unlock(&w->qlock);
 	pthread_mutex_lock(&server.clients_lock);
 	if (c->gprev)
 		c->gprev->gnext = c->gnext;
@@ -101,7 +139,6 @@ void conn_close(struct conn *c)
 	event_free(c->rev);
 	event_free(c->wev);
 	close(c->fd);
-	kvs_client_free(&c->cl);
 	resp_parser_free(&c->parser);
 	kvs_buf_free(&c->in);
 	kvs_buf_free(&c->out);
@@ -128,6 +165,7 @@ static int flush_out(struct conn *c)
 		c->out_off += (size_t)n;
 		c->w->net_output_bytes += (uint64_t)n;
 	}
+	atomic_store(&c->cl.ob->unsent, c->out.len - c->out_off);
 	if (c->out_off == c->out.len) {
 		c->out.len = c->out_off = 0;
 		if (c->out.cap > 1024 * 1024)
@@ -244,6 +282,45 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (c->out.len - c->out_off <= OUT_HIGHWATER)
 		event_add(c->rev, NULL);
+}
+
+void conn_deliver_mail(struct worker *w)
+{
+	struct conn *stack[64], **v = stack, *c;
+	size_t n = 0, cap = 64;
+	/* Snapshot the list under the lock: once in_mail is cleared another
+	 * thread may requeue a conn (rewriting mail_next) while we work. */
+	pthread_mutex_lock(&w->qlock);
+	for (c = w->mail; c; c = c->mail_next) {
+		if (n == cap) {
+			cap *= 2;
+			if (v == stack) {
+				v = kvs_malloc(cap * sizeof *v);
+				memcpy(v, stack, sizeof stack);
+			} else {
+				v = kvs_realloc(v, cap * sizeof *v);
+			}
+		}
+		v[n++] = c;
+		c->in_mail = 0;
+	}
+	w->mail = NULL;
+	pthread_mutex_unlock(&w->qlock);
+	/* Only this thread closes its conns, so none of v[] is freed under us
+	 * except by our own conn_close below (each appears once). */
+	for (size_t i = 0; i < n; i++) {
+		c = v[i];
+		if (atomic_load(&c->cl.ob->overflow)) {
+			log_warning("Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+				    (unsigned long long)c->cl.id, c->addr);
+			conn_close(c);
+			continue;
+		}
+		if (kvs_outbox_take(c->cl.ob, &c->out))
+			flush_out(c);
+	}
+	if (v != stack)
+		free(v);
 }
 
 void conn_reap_killed(struct worker *w)

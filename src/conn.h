@@ -37,7 +37,13 @@ struct conn {
 	int writing;                 /* wev is armed */
 	struct conn *next, *prev;    /* worker list */
 	struct conn *gnext, *gprev;  /* global list (server.clients_lock) */
+	struct conn *mail_next;      /* worker's mail list (w->qlock) */
+	int in_mail;                 /* on that list (w->qlock) */
 };
+
+/* Worker thread: move outbox bytes of connections on the mail list to
+ * their output and write them. */
+void conn_deliver_mail(struct worker *w);
 
 /* Adopt an accepted socket on worker w (runs on w's thread). */
 void conn_create(struct worker *w, int fd, int is_unix);

@@ -96,6 +96,7 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (atomic_exchange(&w->kill_pending, 0))
 		conn_reap_killed(w);
+	conn_deliver_mail(w);
 }
 
 static void worker_cron_cb(evutil_socket_t fd, short what, void *arg)
@@ -482,6 +483,7 @@ void server_destroy(struct server *s)
 		unlink(s->unix_path);
 		free(s->unix_path);
 	}
+	kvs_pubsub_destroy(&s->eng);
 	kvs_keyspace_destroy(&s->eng.ks);
 	pthread_mutex_destroy(&s->clients_lock);
 }

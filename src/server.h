@@ -35,6 +35,7 @@ struct worker {
 	struct pending *queue;       /* accepted fds waiting to be adopted */
 	_Atomic int kill_pending;
 	struct conn *conns;          /* this worker's connections */
+	struct conn *mail;           /* conns with outbox bytes (qlock) */
 	struct kvs_stats stats;      /* read by INFO from other threads */
 	uint64_t net_input_bytes, net_output_bytes;
 };
