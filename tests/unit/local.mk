@@ -10,7 +10,8 @@ tests_unit_check_resp_LDADD = $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/check_config
 tests_unit_check_config_SOURCES = tests/unit/check_config.c src/config.c
-tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
+# The test reads etc/kvsd.conf and doc/kvsd.conf.5 from the source tree.
+tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS) -DKVSD_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_check_config_LDADD = $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/check_hash
