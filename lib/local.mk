@@ -17,4 +17,7 @@ lib_libkvs_a_SOURCES = \
 	lib/t_string.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
-	lib/t_command.c
+	lib/t_command.c \
+	lib/t_multi.c \
+	lib/outbox.h lib/outbox.c \
+	lib/t_pubsub.c
