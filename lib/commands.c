@@ -11,4 +11,6 @@ void kvs_cmd_register_builtin(void)
 	done = 1;
 	kvs_register_string();
 	kvs_register_expire();
+	kvs_register_multi();
+	kvs_register_pubsub();
 }

@@ -12,5 +12,7 @@
 
 void kvs_register_string(void);   /* t_string.c */
 void kvs_register_expire(void);   /* t_expire.c */
+void kvs_register_multi(void);    /* t_multi.c */
+void kvs_register_pubsub(void);   /* t_pubsub.c */
 
 #endif

@@ -76,6 +76,8 @@ static void fx_setup(void)
 
 static void fx_teardown(void)
 {
+	kvs_client_free(&fx.c);
+	kvs_pubsub_destroy(&fx.eng);
 	kvs_keyspace_destroy(&fx.eng.ks);
 	kvs_buf_free(&fx.out);
 }
