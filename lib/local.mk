@@ -11,6 +11,7 @@ lib_libkvs_a_SOURCES = \
 	lib/keyspace.h lib/keyspace.c \
 	lib/cmd.h lib/cmd.c \
 	lib/reply.c \
+	lib/commands.h lib/commands.c \
 	lib/util.h lib/util.c \
 	lib/glob.c \
 	lib/t_string.c \

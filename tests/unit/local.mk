@@ -24,5 +24,15 @@ tests_unit_check_keyspace_SOURCES = tests/unit/check_keyspace.c tests/unit/teste
 tests_unit_check_keyspace_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_keyspace_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_string
+tests_unit_check_t_string_SOURCES = tests/unit/check_t_string.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_string_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_string_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_expire
+tests_unit_check_t_expire_SOURCES = tests/unit/check_t_expire.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_expire_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_expire_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
