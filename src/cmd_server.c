@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -573,6 +574,14 @@ struct config_reply {
 static void config_collect(void *arg, const char *name, const char *value)
 {
 	struct config_reply *r = arg;
+	/* Several patterns may match one directive: list it once. */
+	for (size_t off = 0; off < r->tmp.len;) {
+		size_t l = strlen(r->tmp.data + off);
+		if (strcasecmp(r->tmp.data + off, name) == 0)
+			return;
+		off += l + 1;
+		off += strlen(r->tmp.data + off) + 1;
+	}
 	kvs_buf_append(&r->tmp, name, strlen(name) + 1);
 	kvs_buf_append(&r->tmp, value, strlen(value) + 1);
 	r->n++;
@@ -593,6 +602,9 @@ static void config_cmd(struct kvs_client *c)
 			char pat[256];
 			snprintf(pat, sizeof pat, "%.*s", (int)c->argv[i].len, c->argv[i].p);
 			config_get(&server.cfg, pat, config_collect, &r);
+			/* kvsd has no AOF; tools such as redis-benchmark ask. */
+			if (kvs_glob(pat, strlen(pat), "appendonly", 10, 1))
+				config_collect(&r, "appendonly", "no");
 		}
 		pthread_mutex_unlock(&config_lock);
 		reply_map(c, r.n);
@@ -602,24 +614,25 @@ static void config_cmd(struct kvs_client *c)
 			off += l + 1;
 		}
 		kvs_buf_free(&r.tmp);
-	} else if (arg_is(c, 1, "set") && c->argc >= 4 && c->argc % 2 == 0) {
+	} else if (arg_is(c, 1, "set") && c->argc >= 3) {
+		/* All-or-nothing over every pair, as Redis 7 (config_set). */
 		char err[512];
+		int n = c->argc - 2;
+		char **av = kvs_calloc((size_t)n, sizeof *av);
+		for (int i = 0; i < n; i++)
+			av[i] = kvs_strndup(c->argv[i + 2].p, c->argv[i + 2].len);
 		pthread_mutex_lock(&config_lock);
-		for (int i = 2; i < c->argc; i += 2) {
-			char name[128], *val = kvs_strndup(c->argv[i + 1].p, c->argv[i + 1].len);
-			snprintf(name, sizeof name, "%.*s", (int)c->argv[i].len, c->argv[i].p);
-			const char *av[2] = { name, val };
-			int rc = config_apply(&server.cfg, 2, av, 1, err, sizeof err);
-			free(val);
-			if (rc < 0) {
-				pthread_mutex_unlock(&config_lock);
-				reply_error(c, err);
-				return;
-			}
-		}
-		config_sync_runtime();
+		int rc = config_set(&server.cfg, n, (const char **)av, err, sizeof err);
+		if (rc == 0)
+			config_sync_runtime();
 		pthread_mutex_unlock(&config_lock);
-		reply_ok(c);
+		for (int i = 0; i < n; i++)
+			free(av[i]);
+		free(av);
+		if (rc < 0)
+			reply_error(c, err);
+		else
+			reply_ok(c);
 	} else if (arg_is(c, 1, "resetstat") && c->argc == 2) {
 		size_t it = 0;
 		struct kvs_cmd *cmd;

@@ -18,3 +18,5 @@ EXTRA_DIST += \
 	tests/integration/test_resp3.py \
 	tests/integration/test_server.py \
 	tests/integration/test_strings.py
+
+TESTS += tests/integration/run.sh

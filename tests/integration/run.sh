@@ -25,8 +25,16 @@ set -- -q -c "$here/pytest.ini" --rootdir "$here" "$@"
 if [ -n "${KVSD_JUNIT:-}" ]; then
 	set -- "$@" --junitxml="$KVSD_JUNIT"
 fi
-"$PYTHON" -m pytest "$@" "$here"
+out=$(mktemp)
+"$PYTHON" -m pytest "$@" "$here" >"$out" 2>&1
 rc=$?
+cat "$out"
+summary=$(grep -E '[0-9]+ (passed|failed|errors?)' "$out" | tail -n 1)
+rm -f "$out"
+# One machine-readable line for .ci/run's tally.
+echo "$summary" | awk '{ for (i = 2; i <= NF; i++) { w = $i; gsub(/[^a-z]/, "", w);
+	if (w == "passed") p += $(i-1); if (w == "failed" || w == "error" || w == "errors") f += $(i-1) } }
+	END { printf "KVSD-RESULT: %d passed, %d failed\n", p, f }'
 # pytest exits 5 when it collected nothing: treat an empty run as failure.
 if [ "$rc" -eq 5 ]; then
 	echo "run.sh: no integration tests were run" >&2
