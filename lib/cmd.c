@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "block.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -123,6 +124,7 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 				ks_lock(&c->eng->ks, i);
 		c->locked = mask;
 	}
+	c->touched |= (cmd->flags & KVS_CMD_NOLOCK) ? 0xffffu : (c->held ? c->held : mask);
 	cmd->fn(c);
 	if (mask) {
 		for (unsigned i = KVS_SHARDS; i-- > 0;)
@@ -187,8 +189,13 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		return cmd;
 	}
 	c->stats->commands++;
+	c->touched = 0;
 	kvs_call(c, cmd);
 	atomic_fetch_add_explicit(&cmd->calls, 1, memory_order_relaxed);
+	/* Writes that fed keys blocked clients wait on: serve them now, on
+	 * this thread, with no locks held. */
+	if (kvs_block_has_ready(&c->eng->ks, c->touched))
+		kvs_block_serve_ready(c, c->touched);
 	return cmd;
 }
 

@@ -79,6 +79,8 @@ struct kvs_cmd {
 #define KVS_CL_READONLY_ERR  0x0200u
 #define KVS_CL_IN_EXEC       0x0400u  /* running EXEC's queue: never block */
 #define KVS_CL_BLOCKED       0x0800u  /* waiting in a blocking command */
+#define KVS_CL_SERVING       0x1000u  /* re-run for a blocked client (block.c) */
+#define KVS_CL_WOULD_BLOCK   0x2000u  /* ...and it found nothing to take */
 
 struct kvs_engine;
 
@@ -108,6 +110,8 @@ struct kvs_client {
 	uint32_t held;               /* shards EXEC holds for the whole queue */
 	struct kvs_multi *multi;     /* MULTI queue and WATCHed keys; owned */
 	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
+	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
+	uint32_t touched;            /* shards the last command locked */
 	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
 					reference owned, closed by the daemon */
 };

@@ -16,6 +16,7 @@
 #ifdef HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
+#include "block.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -471,8 +472,8 @@ static void info_cmd(struct kvs_client *c)
 	}
 	if (want_section(c, "clients", 1)) {
 		SECTION("Clients");
-		bprintf(&b, "connected_clients:%d\r\nmaxclients:%d\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
-			atomic_load(&server.nclients), server.cfg.maxclients);
+		bprintf(&b, "connected_clients:%d\r\nmaxclients:%d\r\nblocked_clients:%lld\r\ntracking_clients:0\r\n",
+			atomic_load(&server.nclients), server.cfg.maxclients, kvs_block_count());
 	}
 	if (want_section(c, "memory", 1)) {
 		size_t used, rss;

@@ -37,6 +37,7 @@ struct conn {
 	int writing;                 /* wev is armed */
 	struct conn *next, *prev;    /* worker list */
 	struct conn *gnext, *gprev;  /* global list (server.clients_lock) */
+	struct event *btimer;        /* blocked-command timeout; lazily made */
 	struct conn *mail_next;      /* worker's mail list (w->qlock) */
 	int in_mail;                 /* on that list (w->qlock) */
 };
