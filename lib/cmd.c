@@ -190,8 +190,17 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 	}
 	c->stats->commands++;
 	c->touched = 0;
+	if (atomic_load_explicit(&c->eng->nmonitors, memory_order_relaxed) &&
+	    !(cmd->flags & (KVS_CMD_NOAUTH | KVS_CMD_ADMIN)))
+		kvs_monitor_feed(c);
+	uint64_t t0 = kvs_env_now_us(c->eng->env);
 	kvs_call(c, cmd);
+	uint64_t dur = kvs_env_now_us(c->eng->env) - t0;
 	atomic_fetch_add_explicit(&cmd->calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cmd->usec, dur, memory_order_relaxed);
+	long long slower = atomic_load_explicit(&c->eng->slowlog_slower_than, memory_order_relaxed);
+	if (slower >= 0 && dur >= (uint64_t)slower && !(cmd->flags & KVS_CMD_SKIP_SLOWLOG))
+		kvs_slowlog_add(c, dur);
 	/* Writes that fed keys blocked clients wait on: serve them now, on
 	 * this thread, with no locks held. */
 	if (kvs_block_has_ready(&c->eng->ks, c->touched))
