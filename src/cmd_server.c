@@ -588,10 +588,12 @@ static void config_collect(void *arg, const char *name, const char *value)
 	r->n++;
 }
 
-static void config_sync_runtime(void)
+void config_sync_runtime(void)
 {
 	log_set_level(server.cfg.loglevel);
 	server.eng.proto_max_bulk_len = server.cfg.proto_max_bulk_len;
+	atomic_store(&server.eng.slowlog_slower_than, server.cfg.slowlog_log_slower_than);
+	atomic_store(&server.eng.slowlog_max_len, server.cfg.slowlog_max_len);
 }
 
 static void config_cmd(struct kvs_client *c)

@@ -52,6 +52,8 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	c->cl.out = &c->out;
 	c->cl.stats = &w->stats;
 	c->cl.owner = c;
+	c->cl.addr = c->addr;
+	c->cl.namep = &c->name;
 	c->cl.proto = 2;
 	c->cl.ob = kvs_outbox_new(mail_wake, c);
 	/* Redis's client-output-buffer-limit pubsub defaults: 32mb 8mb 60. */

@@ -406,6 +406,7 @@ int server_init(struct server *s)
 	s->eng.env = &s->env;
 	s->eng.proto_max_bulk_len = s->cfg.proto_max_bulk_len;
 	s->eng.daemon = s;
+	config_sync_runtime();
 
 	evthread_use_pthreads();
 	s->base = event_base_new();
@@ -484,6 +485,7 @@ void server_destroy(struct server *s)
 		free(s->unix_path);
 	}
 	kvs_pubsub_destroy(&s->eng);
+	kvs_slowlog_destroy(&s->eng);
 	kvs_keyspace_destroy(&s->eng.ks);
 	pthread_mutex_destroy(&s->clients_lock);
 }

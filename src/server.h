@@ -82,5 +82,7 @@ void server_wake_worker(struct worker *w);
 
 /* src/cmd_server.c */
 void register_server_commands(void);
+/* Push run-time changeable settings into the engine (after CONFIG SET). */
+void config_sync_runtime(void);
 
 #endif
