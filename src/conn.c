@@ -145,6 +145,8 @@ void conn_close(struct conn *c)
 	event_free(c->wev);
 	if (c->btimer)
 		event_free(c->btimer);
+	if (c->ptimer)
+		event_free(c->ptimer);
 	close(c->fd);
 	resp_parser_free(&c->parser);
 	kvs_buf_free(&c->in);
@@ -222,6 +224,60 @@ static void arm_block_timer(struct conn *c)
 	evtimer_add(c->btimer, &tv);
 }
 
+static void on_pause_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (!c->paused)
+		return;
+	c->paused = 0;
+	process_input(c);
+	flush_out(c);
+}
+
+/* CLIENT PAUSE: hold this request (unparsed bytes stay in the buffer and
+ * the parser re-parses them later) while a pause covers it. */
+static int must_wait_for_pause(struct conn *c)
+{
+	uint64_t until = atomic_load(&server.pause_until);
+	if (!until)
+		return 0;
+	uint64_t now = now_ms();
+	if (now >= until)
+		return 0;
+	const struct kvs_cmd *cmd = kvs_cmd_lookup(c->parser.argv[0].p, c->parser.argv[0].len);
+	if (atomic_load(&server.pause_writes_only) &&
+	    !(cmd && (cmd->flags & KVS_CMD_WRITE || !strcmp(cmd->name, "publish"))))
+		return 0;
+	if (cmd && !strcmp(cmd->name, "client") && c->parser.argc >= 2 &&
+	    kvs_eqi(c->parser.argv[1].p, c->parser.argv[1].len, "unpause"))
+		return 0;
+	c->paused = 1;
+	resp_parser_reset(&c->parser);
+	struct timeval tv = { (time_t)((until - now) / 1000), (suseconds_t)(((until - now) % 1000) * 1000) };
+	if (!c->ptimer)
+		c->ptimer = evtimer_new(c->w->base, on_pause_end, c);
+	evtimer_add(c->ptimer, &tv);
+	return 1;
+}
+
+void conn_resume_paused(struct worker *w)
+{
+	struct conn *c = w->conns, *next;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->paused) {
+			if (c->ptimer)
+				evtimer_del(c->ptimer);
+			c->paused = 0;
+			process_input(c);
+			if (c->out.len > c->out_off)
+				flush_out(c);
+		}
+	}
+}
+
 /* A writer on another thread served our blocked command: its reply is in
  * the outbox; carry on with whatever the client pipelined after it. */
 static void resume_if_served(struct conn *c)
@@ -257,6 +313,8 @@ static void process_input(struct conn *c)
 			c->in_off = c->in.len;
 			break;
 		}
+		if (c->parser.argc > 0 && must_wait_for_pause(c))
+			break;
 		if (c->parser.argc > 0) {
 			const struct kvs_cmd *cmd;
 			c->cl.argc = c->parser.argc;
