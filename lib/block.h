@@ -53,6 +53,8 @@ void kvs_block_key_changed(struct kvs_shard *s, int db, const char *key, size_t 
 /* Serve the waiters of keys made ready by c's last command (no locks
  * held). Called by kvs_exec. */
 void kvs_block_serve_ready(struct kvs_client *c, uint32_t shards);
+/* Cheap check: do any of these shards have ready keys? */
+int kvs_block_has_ready(struct kvs_keyspace *ks, uint32_t shards);
 /* Number of blocked clients (INFO). */
 long long kvs_block_count(void);
 /* Free the per-shard registries (keyspace destroy). */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "block.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -123,6 +124,7 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 				ks_lock(&c->eng->ks, i);
 		c->locked = mask;
 	}
+	c->touched |= (cmd->flags & KVS_CMD_NOLOCK) ? 0xffffu : (c->held ? c->held : mask);
 	cmd->fn(c);
 	if (mask) {
 		for (unsigned i = KVS_SHARDS; i-- > 0;)
@@ -187,8 +189,22 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		return cmd;
 	}
 	c->stats->commands++;
+	c->touched = 0;
+	if (atomic_load_explicit(&c->eng->nmonitors, memory_order_relaxed) &&
+	    !(cmd->flags & (KVS_CMD_NOAUTH | KVS_CMD_ADMIN)))
+		kvs_monitor_feed(c);
+	uint64_t t0 = kvs_env_now_us(c->eng->env);
 	kvs_call(c, cmd);
+	uint64_t dur = kvs_env_now_us(c->eng->env) - t0;
 	atomic_fetch_add_explicit(&cmd->calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cmd->usec, dur, memory_order_relaxed);
+	long long slower = atomic_load_explicit(&c->eng->slowlog_slower_than, memory_order_relaxed);
+	if (slower >= 0 && dur >= (uint64_t)slower && !(cmd->flags & KVS_CMD_SKIP_SLOWLOG))
+		kvs_slowlog_add(c, dur);
+	/* Writes that fed keys blocked clients wait on: serve them now, on
+	 * this thread, with no locks held. */
+	if (kvs_block_has_ready(&c->eng->ks, c->touched))
+		kvs_block_serve_ready(c, c->touched);
 	return cmd;
 }
 

@@ -16,6 +16,7 @@
 #ifdef HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
+#include "block.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -365,9 +366,37 @@ static void client_cmd(struct kvs_client *c)
 			return;
 		}
 		reply_ok(c);
+	} else if (arg_is(c, 1, "pause") && (c->argc == 3 || c->argc == 4)) {
+		long long ms;
+		int writes = 0;
+		if (!kvs_str2ll(c->argv[2].p, c->argv[2].len, &ms) || ms < 0) {
+			reply_error(c, "ERR timeout is not an integer or out of range");
+			return;
+		}
+		if (c->argc == 4) {
+			if (arg_is(c, 3, "write"))
+				writes = 1;
+			else if (!arg_is(c, 3, "all")) {
+				reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+				return;
+			}
+		}
+		/* Like Redis, a pause never shortens one already in force. */
+		uint64_t until = c->now + (uint64_t)ms, cur = atomic_load(&server.pause_until);
+		if (until > cur || c->now >= cur)
+			atomic_store(&server.pause_until, until);
+		if (c->now >= cur || !writes)
+			atomic_store(&server.pause_writes_only, writes);
+		reply_ok(c);
+	} else if (arg_is(c, 1, "unpause") && c->argc == 2) {
+		atomic_store(&server.pause_until, 0);
+		server_resume_paused(&server);
+		reply_ok(c);
 	} else if (arg_is(c, 1, "help") && c->argc == 2) {
 		static const char *help[] = {
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 			"GETNAME", "    Return the name of the current connection.",
 			"ID", "    Return the ID of the current connection.",
 			"INFO", "    Return information about the current client connection.",
@@ -471,8 +500,8 @@ static void info_cmd(struct kvs_client *c)
 	}
 	if (want_section(c, "clients", 1)) {
 		SECTION("Clients");
-		bprintf(&b, "connected_clients:%d\r\nmaxclients:%d\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
-			atomic_load(&server.nclients), server.cfg.maxclients);
+		bprintf(&b, "connected_clients:%d\r\nmaxclients:%d\r\nblocked_clients:%lld\r\ntracking_clients:0\r\n",
+			atomic_load(&server.nclients), server.cfg.maxclients, kvs_block_count());
 	}
 	if (want_section(c, "memory", 1)) {
 		size_t used, rss;
@@ -587,10 +616,12 @@ static void config_collect(void *arg, const char *name, const char *value)
 	r->n++;
 }
 
-static void config_sync_runtime(void)
+void config_sync_runtime(void)
 {
 	log_set_level(server.cfg.loglevel);
 	server.eng.proto_max_bulk_len = server.cfg.proto_max_bulk_len;
+	atomic_store(&server.eng.slowlog_slower_than, server.cfg.slowlog_log_slower_than);
+	atomic_store(&server.eng.slowlog_max_len, server.cfg.slowlog_max_len);
 }
 
 static void config_cmd(struct kvs_client *c)
@@ -656,6 +687,18 @@ static void config_cmd(struct kvs_client *c)
 }
 
 /* ---- misc ------------------------------------------------------------------ */
+static void reset_cmd(struct kvs_client *c)
+{
+	/* Leave MULTI, WATCH, pub/sub and MONITOR; back to RESP2, db 0. */
+	kvs_client_free(c);
+	c->flags &= ~(KVS_CL_MULTI | KVS_CL_DIRTY_CAS | KVS_CL_PUBSUB | KVS_CL_NO_EVICT | KVS_CL_NO_TOUCH);
+	if (server.cfg.requirepass)
+		c->flags &= ~KVS_CL_AUTHED;
+	c->proto = 2;
+	c->db = 0;
+	reply_status(c, "RESET");
+}
+
 static void time_cmd(struct kvs_client *c)
 {
 	struct timeval tv;
@@ -688,7 +731,7 @@ static void shutdown_cmd(struct kvs_client *c)
 
 static const char *const client_subs[] = { "client|id", "client|setname", "client|getname", "client|setinfo",
 					   "client|list", "client|info", "client|kill", "client|no-evict",
-					   "client|no-touch", "client|help", NULL };
+					   "client|no-touch", "client|pause", "client|unpause", "client|help", NULL };
 static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite", NULL };
 
 static struct kvs_cmd server_cmds[] = {
@@ -700,6 +743,7 @@ static struct kvs_cmd server_cmds[] = {
 	{ .name = "client", .arity = -2, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = client_cmd, .group = "connection", .since = "2.4.0", .summary = "A container for client connection commands.", .subcommands = client_subs },
 	{ .name = "info", .arity = -1, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOLOCK, .fn = info_cmd, .group = "server", .since = "1.0.0", .summary = "Returns information and statistics about the server." },
 	{ .name = "config", .arity = -2, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = config_cmd, .group = "server", .since = "2.0.0", .summary = "A container for server configuration commands.", .subcommands = config_subs },
+	{ .name = "reset", .arity = 1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_NOQUEUE | KVS_CMD_SUBCTX | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = reset_cmd, .group = "connection", .since = "6.2.0", .summary = "Resets the connection." },
 	{ .name = "time", .arity = 1, .flags = KVS_CMD_FAST | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_RANDOM, .fn = time_cmd, .group = "server", .since = "2.6.0", .summary = "Returns the server time." },
 	{ .name = "shutdown", .arity = -1, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = shutdown_cmd, .group = "server", .since = "1.0.0", .summary = "Synchronously saves the database(s) to disk and shuts down the server." },
 };
