@@ -31,6 +31,10 @@ enum kvs_type { KVS_T_STRING = 0, KVS_T_LIST, KVS_T_SET, KVS_T_ZSET, KVS_T_HASH,
 enum kvs_enc { KVS_E_RAW = 0, KVS_E_PTR };
 
 #define KVS_EF_EXPIRE 0x01
+/* Snapshot bookkeeping (snap.h): the entry is already in the image being
+ * written when this bit equals the keyspace's save parity. Only snap.c and
+ * the keyspace write path touch it. */
+#define KVS_EF_SAVED 0x80
 
 struct kvs_entry {
 	uint64_t stamp;
@@ -43,6 +47,8 @@ struct kvs_entry {
 
 #define KVS_ENTRY_HDR offsetof(struct kvs_entry, data)
 
+struct kvs_buf;
+
 /* Per-type hooks for PTR-encoded values, set once at start-up by the type
  * modules (t_list.c, ...). free_obj releases the object; NULL = free(). */
 struct kvs_type_ops {
@@ -50,6 +56,16 @@ struct kvs_type_ops {
 	void (*free_obj)(void *obj);
 	void *(*dup_obj)(const void *obj);  /* COPY; NULL = unsupported */
 	size_t (*mem_obj)(const void *obj); /* MEMORY USAGE estimate */
+	/* Snapshots (snap.h). save appends a self-contained encoding of obj to
+	 * out (obj unchanged; called under the key's shard lock, possibly from
+	 * the saver thread) and returns the bytes appended. load rebuilds an
+	 * object from exactly those bytes and returns it (owned by the caller),
+	 * or NULL if they are malformed: it must never read outside p..p+len,
+	 * whatever they hold. NULL hooks: values of this type cannot be saved
+	 * (a save containing one fails) or loaded. Strings are RAW-encoded and
+	 * need no hooks: snap.c writes their bytes as they are. */
+	size_t (*save)(const void *obj, struct kvs_buf *out);
+	void *(*load)(const unsigned char *p, size_t len);
 };
 extern struct kvs_type_ops kvs_type_ops[KVS_T__COUNT];
 

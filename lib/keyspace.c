@@ -4,6 +4,7 @@
 #include "block.h"
 #include "hlc.h"
 #include "keyspace.h"
+#include "snap.h"
 #include "util.h"
 
 void kvs_hash_init(void);
@@ -40,6 +41,7 @@ void kvs_keyspace_destroy(struct kvs_keyspace *ks)
 		free(s->db);
 		free(s->nexpires);
 		free(s->expire_cursor);
+		kvs_buf_free(&s->save_pending);
 		kvs_block_shard_free(s);
 		pthread_mutex_destroy(&s->lock);
 	}
@@ -68,6 +70,10 @@ static void expired_delete(struct kvs_keyspace *ks, struct kvs_shard *s, int db,
 	const char *k = kvs_entry_key(e, &klen);
 	s->nexpires[db]--;
 	s->expired++;
+	/* Past its deadline now, so past it at any later load: a save in
+	 * progress need not write it. */
+	if (s->saving)
+		kvs_snap_forget(ks, e);
 	kvs_table_remove_at(t, slot);
 	/* The key bytes live in e: notify before freeing it. */
 	kvs_hlc_tick(&s->hlc, now, ks->node_id);
@@ -88,6 +94,9 @@ struct kvs_entry *ks_find(struct kvs_keyspace *ks, int db, const struct kvs_key 
 		expired_delete(ks, s, db, slot, now);
 		return NULL;
 	}
+	/* The caller may change e in place: copy it into the snapshot first. */
+	if (s->saving)
+		kvs_snap_cow(ks, s, db, e);
 	if (slotp)
 		*slotp = slot;
 	return e;
@@ -99,10 +108,13 @@ struct kvs_entry *ks_put(struct kvs_keyspace *ks, int db, const struct kvs_key *
 	struct kvs_shard *s = &ks->shard[k->shard];
 	struct kvs_table *t = &s->db[db];
 	stamp(ks, s, e, now);
+	kvs_snap_mark_new(ks, e);
 	if (slot == KVS_TABLE_NONE) {
 		kvs_table_insert(t, k->hash, e);
 	} else {
 		struct kvs_entry *old = kvs_table_at(t, slot);
+		if (s->saving)
+			kvs_snap_cow(ks, s, db, old);
 		if (old->flags & KVS_EF_EXPIRE)
 			s->nexpires[db]--;
 		kvs_table_replace(t, slot, e);
@@ -119,6 +131,10 @@ void ks_written(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t
 {
 	struct kvs_shard *s = &ks->shard[k->shard];
 	kvs_table_replace(&s->db[db], slot, e);
+	/* Normally a no-op (ks_find copied it); it catches writers that
+	 * reached the entry another way, at the cost of saving its new state. */
+	if (s->saving)
+		kvs_snap_cow(ks, s, db, e);
 	stamp(ks, s, e, now);
 	notify(ks, s, db, KVS_CHG_WRITE, k->p, k->len, e);
 }
@@ -129,6 +145,8 @@ struct kvs_entry *ks_take_at(struct kvs_keyspace *ks, int db, const struct kvs_k
 	struct kvs_shard *s = &ks->shard[k->shard];
 	struct kvs_table *t = &s->db[db];
 	struct kvs_entry *e = kvs_table_at(t, slot);
+	if (s->saving)
+		kvs_snap_cow(ks, s, db, e);
 	if (e->flags & KVS_EF_EXPIRE)
 		s->nexpires[db]--;
 	kvs_table_remove_at(t, slot);
@@ -143,6 +161,12 @@ void ks_delete_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size
 	struct kvs_shard *s = &ks->shard[k->shard];
 	struct kvs_table *t = &s->db[db];
 	struct kvs_entry *e = kvs_table_at(t, slot);
+	if (s->saving) {
+		if (why == KVS_CHG_EXPIRED)
+			kvs_snap_forget(ks, e);
+		else
+			kvs_snap_cow(ks, s, db, e);
+	}
 	if (e->flags & KVS_EF_EXPIRE)
 		s->nexpires[db]--;
 	kvs_table_remove_at(t, slot);
@@ -158,6 +182,8 @@ struct kvs_entry *ks_set_expire(struct kvs_keyspace *ks, int db, const struct kv
 	struct kvs_table *t = &s->db[db];
 	struct kvs_entry *e = kvs_table_at(t, slot);
 	int had = (e->flags & KVS_EF_EXPIRE) != 0;
+	if (s->saving)
+		kvs_snap_cow(ks, s, db, e);
 	e = kvs_entry_set_expire(e, when);
 	s->nexpires[db] = s->nexpires[db] - (size_t)had + (when ? 1 : 0);
 	ks_written(ks, db, k, slot, e, now);
@@ -169,7 +195,12 @@ void ks_flush_shard(struct kvs_keyspace *ks, unsigned shard, int db, uint64_t no
 	struct kvs_shard *s = &ks->shard[shard];
 	if (s->db[db].used == 0 && s->db[db].cap == 0)
 		return;
-	kvs_table_destroy(&s->db[db]);
+	/* A save in progress still needs the unsaved entries: it takes the
+	 * whole table (O(1) here) and frees it as it goes. */
+	if (s->saving)
+		kvs_snap_orphan_table(ks, s, db, &s->db[db]);
+	else
+		kvs_table_destroy(&s->db[db]);
 	kvs_table_init(&s->db[db], ks->seed);
 	s->nexpires[db] = 0;
 	s->expire_cursor[db] = 0;
@@ -181,6 +212,15 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 {
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_lock(ks, i);
+	ks_swapdb_locked(ks, a, b);
+	for (unsigned i = KVS_SHARDS; i-- > 0;)
+		ks_unlock(ks, i);
+}
+
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b)
+{
+	if (ks->save)
+		kvs_snap_swapdb(ks->save, a, b);
 	for (unsigned i = 0; i < KVS_SHARDS; i++) {
 		struct kvs_shard *s = &ks->shard[i];
 		struct kvs_table t = s->db[a];
@@ -192,8 +232,37 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 		s->expire_cursor[a] = s->expire_cursor[b] = 0;
 		s->dirty++;
 	}
-	for (unsigned i = KVS_SHARDS; i-- > 0;)
-		ks_unlock(ks, i);
+}
+
+void ks_reserve(struct kvs_keyspace *ks, unsigned shard, int db, size_t n)
+{
+	struct kvs_shard *s = &ks->shard[shard];
+	ks_lock(ks, shard);
+	kvs_table_reserve(&s->db[db], s->db[db].used + n);
+	ks_unlock(ks, shard);
+}
+
+int ks_load_entry(struct kvs_keyspace *ks, int db, struct kvs_entry *e)
+{
+	size_t klen;
+	const char *key = kvs_entry_key(e, &klen);
+	unsigned shard = kvs_key_shard(key, klen);
+	struct kvs_shard *s = &ks->shard[shard];
+	struct kvs_table *t = &s->db[db];
+	uint64_t h = kvs_hash64(key, klen, ks->seed);
+	int rc = -1;
+
+	ks_lock(ks, shard);
+	if (kvs_table_find(t, key, klen, h) == KVS_TABLE_NONE) {
+		kvs_snap_mark_new(ks, e);
+		kvs_table_insert(t, h, e);
+		if (e->flags & KVS_EF_EXPIRE)
+			s->nexpires[db]++;
+		kvs_hlc_recv(&s->hlc, e->stamp);
+		rc = 0;
+	}
+	ks_unlock(ks, shard);
+	return rc;
 }
 
 /* One pass over up to `budget` slots of one db from the sweep cursor.

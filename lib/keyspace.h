@@ -16,6 +16,12 @@
  * table. Lazy expiry (a read of a key past its deadline) deletes through
  * the same path with reason KVS_CHG_EXPIRED.
  *
+ * SNAPSHOTS. While a save is in progress (snap.h) the write path copies on
+ * write: ks_find hands out an entry only after copying its state into the
+ * snapshot if it was not written there yet, so a handler may change what
+ * ks_find returned in place and then call ks_written. Reaching an entry
+ * any other way (walking a table) is for reading only.
+ *
  * SLOT INDEXES. ks_find hands out a slot index; it stays valid until the
  * next insert into the same table (ks_put of an absent key may grow it).
  * Deletes never move entries; tables only shrink in ks_expire_step.
@@ -24,8 +30,10 @@
 #define KVS_KEYSPACE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 #include "env.h"
 #include "hash.h"
 #include "table.h"
@@ -50,6 +58,11 @@ struct kvs_shard {
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
 	unsigned index;
 	struct kvs_blockreg *blocked;  /* clients blocked on keys (block.c) */
+	/* Snapshot in progress (snap.h), under the lock. */
+	int saving;                    /* copy unsaved entries before changes */
+	struct kvs_buf save_pending;   /* pre-images waiting for the saver */
+	_Atomic size_t save_pending_len; /* its length, for lock-free polling */
+	struct kvs_snap_orphan *orphans; /* tables flushed during the save */
 } __attribute__((aligned(64)));
 
 struct kvs_keyspace {
@@ -60,6 +73,9 @@ struct kvs_keyspace {
 	const struct kvs_env *env;         /* borrowed; outlives the keyspace */
 	kvs_change_fn *on_change;          /* may be NULL */
 	void *on_change_arg;
+	/* Snapshots (snap.h): changed only while every shard lock is held. */
+	unsigned save_parity;              /* KVS_EF_SAVED value of saved entries */
+	struct kvs_snap_save *save;        /* the save in progress, or NULL */
 };
 
 /* A key looked up once per command: its bytes (borrowed), hash and shard. */
@@ -122,6 +138,17 @@ static inline size_t ks_shard_size(const struct kvs_shard *s, int db) { return s
 void ks_flush_shard(struct kvs_keyspace *ks, unsigned shard, int db, uint64_t now);
 /* Swap databases a and b in every shard; takes all shard locks itself. */
 void ks_swapdb(struct kvs_keyspace *ks, int a, int b);
+/* The same for a caller that already holds every shard lock (SWAPDB run
+ * by EXEC, which holds them for the whole transaction). */
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b);
+
+/* Loading a snapshot (snap.c). Size db's table of one shard for n more
+ * keys (takes the lock). */
+void ks_reserve(struct kvs_keyspace *ks, unsigned shard, int db, size_t n);
+/* Insert a loaded entry (owned by the keyspace on success) without
+ * counting a change; takes the lock. The shard clock is moved past its
+ * stamp. Returns 0, or -1 if the key is already there (e not taken). */
+int ks_load_entry(struct kvs_keyspace *ks, int db, struct kvs_entry *e);
 
 /* Active expiry: one bounded step over one shard (takes its lock itself).
  * Visits at most `budget` slots per db with TTL keys, repeating while more

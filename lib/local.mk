@@ -9,6 +9,7 @@ lib_libkvs_a_SOURCES = \
 	lib/table.h lib/table.c \
 	lib/entry.h lib/entry.c \
 	lib/keyspace.h lib/keyspace.c \
+	lib/snap.h lib/snap.c \
 	lib/cmd.h lib/cmd.c \
 	lib/reply.c \
 	lib/commands.h lib/commands.c \

@@ -156,6 +156,16 @@ size_t kvs_table_insert(struct kvs_table *t, uint64_t h, struct kvs_entry *e)
 	return place(t, h, e);
 }
 
+void kvs_table_reserve(struct kvs_table *t, size_t n)
+{
+	/* 3/4 full after n inserts: between the 7/8 that triggers growth and
+	 * the 7/12 just after it, the load the table would have reached by
+	 * growing one key at a time. */
+	size_t cap = n + n / 3 + 1;
+	if (cap > t->cap && n > t->used)
+		rehash(t, cap);
+}
+
 void kvs_table_remove_at(struct kvs_table *t, size_t i)
 {
 	size_t next = i + 1 == t->cap ? 0 : i + 1;

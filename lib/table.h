@@ -56,6 +56,9 @@ static inline void kvs_table_replace(struct kvs_table *t, size_t i, struct kvs_e
 /* Insert e, whose key must not be present. May resize: slot indexes the
  * caller held are invalid afterwards. Returns e's slot. */
 size_t kvs_table_insert(struct kvs_table *t, uint64_t hash, struct kvs_entry *e);
+/* Make room for n entries in all without growing on the way (bulk loads:
+ * one rehash instead of a dozen). Invalidates slot indexes. */
+void kvs_table_reserve(struct kvs_table *t, size_t n);
 /* Remove the entry at slot i (the caller frees it). Never moves other
  * entries, so a caller walking slots may go on. */
 void kvs_table_remove_at(struct kvs_table *t, size_t i);
