@@ -178,9 +178,24 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		c->stats->rejected_calls++;
 		return NULL;
 	}
+	if (atomic_load_explicit(&c->eng->misconf, memory_order_relaxed) &&
+	    ((cmd->flags & KVS_CMD_WRITE) || !strcmp(cmd->name, "ping"))) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
+		reply_error(c, KVS_ERR_MISCONF);
+		c->stats->rejected_calls++;
+		atomic_fetch_add_explicit(&cmd->rejected, 1, memory_order_relaxed);
+		return NULL;
+	}
 	if ((c->flags & KVS_CL_PUBSUB) && c->proto == 2 && !(cmd->flags & KVS_CMD_SUBCTX)) {
 		reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
 				"RESET are allowed in this context", cmd->name);
+		c->stats->rejected_calls++;
+		return NULL;
+	}
+	if ((c->flags & KVS_CL_MULTI) && (cmd->flags & KVS_CMD_NOMULTI) && !(cmd->flags & KVS_CMD_NOQUEUE)) {
+		kvs_multi_flag_error(c);
+		reply_error(c, "ERR Command not allowed inside a transaction");
 		c->stats->rejected_calls++;
 		return NULL;
 	}

@@ -128,7 +128,11 @@ struct kvs_engine {
 	struct kvs_keyspace ks;
 	const struct kvs_env *env;
 	long long proto_max_bulk_len;     /* largest string value (SETRANGE...) */
-	int loading;                      /* snapshot load in progress */
+	_Atomic int loading;              /* snapshot load in progress */
+	/* Set by the daemon while the last background save failed and
+	 * stop-writes-on-bgsave-error applies: writes (and PING, as in Redis)
+	 * get KVS_ERR_MISCONF. */
+	_Atomic int misconf;
 	/* Hook for commands the daemon implements around the engine (e.g.
 	 * SHUTDOWN); NULL when absent. */
 	void *daemon;
@@ -217,6 +221,10 @@ void reply_verbatim(struct kvs_client *c, const char *p, size_t len); /* txt */
 #define KVS_ERR_OVERFLOW  "ERR increment or decrement would overflow"
 #define KVS_ERR_DBINDEX   "ERR DB index is out of range"
 #define KVS_ERR_EXPIRE    "ERR invalid expire time in '%s' command"
+#define KVS_ERR_MISCONF   "MISCONF kvsd is configured to save LMDB snapshots, but it's currently " \
+	"unable to persist to disk. Commands that may modify the data set are disabled, because this " \
+	"instance is configured to report errors during writes if LMDB snapshotting fails " \
+	"(stop-writes-on-bgsave-error option). Please check the kvsd logs for details about the LMDB error."
 
 void reply_wrong_arity(struct kvs_client *c, const char *name);
 void reply_syntax(struct kvs_client *c);

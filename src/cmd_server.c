@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot_lmdb.h"
 #include "util.h"
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -523,14 +524,9 @@ static void info_cmd(struct kvs_client *c)
 		);
 	}
 	if (want_section(c, "persistence", 1)) {
-		uint64_t dirty = 0;
-		for (unsigned i = 0; i < KVS_SHARDS; i++)
-			dirty += server.eng.ks.shard[i].dirty;
 		SECTION("Persistence");
-		bprintf(&b, "loading:%d\r\nasync_loading:0\r\nrdb_changes_since_last_save:%llu\r\n"
-			"rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%llu\r\nrdb_last_bgsave_status:ok\r\n"
-			"aof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-			server.eng.loading, (unsigned long long)dirty, (unsigned long long)(server.start_ms / 1000));
+		snapshot_info(c, &b);
+		bprintf(&b, "aof_enabled:0\r\naof_rewrite_in_progress:0\r\n");
 	}
 	if (want_section(c, "stats", 1)) {
 		struct kvs_stats st;
@@ -622,6 +618,7 @@ void config_sync_runtime(void)
 	server.eng.proto_max_bulk_len = server.cfg.proto_max_bulk_len;
 	atomic_store(&server.eng.slowlog_slower_than, server.cfg.slowlog_log_slower_than);
 	atomic_store(&server.eng.slowlog_max_len, server.cfg.slowlog_max_len);
+	snapshot_config_changed(&server.cfg);
 }
 
 static void config_cmd(struct kvs_client *c)
@@ -710,10 +707,13 @@ static void time_cmd(struct kvs_client *c)
 
 static void shutdown_cmd(struct kvs_client *c)
 {
+	int nosave = 0, save = 0;
 	for (int i = 1; i < c->argc; i++) {
 		if (arg_is(c, i, "nosave"))
-			server.shutdown_nosave = 1;
-		else if (arg_is(c, i, "save") || arg_is(c, i, "now") || arg_is(c, i, "force"))
+			nosave = 1;
+		else if (arg_is(c, i, "save"))
+			save = 1;
+		else if (arg_is(c, i, "now") || arg_is(c, i, "force"))
 			;
 		else if (arg_is(c, i, "abort")) {
 			reply_error(c, "ERR No shutdown in progress.");
@@ -723,6 +723,12 @@ static void shutdown_cmd(struct kvs_client *c)
 			return;
 		}
 	}
+	if (save && nosave) {
+		reply_syntax(c);
+		return;
+	}
+	server.shutdown_nosave = nosave;
+	server.shutdown_save = save;
 	log_warning("User requested shutdown...");
 	/* Like Redis: no reply, the connection just closes. */
 	c->flags |= KVS_CL_CLOSE_ASAP;

@@ -48,6 +48,11 @@ enum ctype {
 #define F_NULLABLE  0x2u  /* T_STR: "" is stored as NULL */
 #define F_NONEMPTY  0x4u  /* T_STR: "" is refused */
 #define F_BASENAME  0x8u  /* T_STR: no '/' allowed */
+#define F_SNAPSHOT  0x10u /* a non-default value needs LMDB snapshots */
+
+#ifndef HAVE_LMDB
+#define NO_SNAPSHOTS_MSG "snapshots are not available: kvsd was built without LMDB (configure --with-lmdb)"
+#endif
 
 struct enum_item { const char *name; int value; };
 
@@ -131,8 +136,8 @@ static const struct directive directives[] = {
 	STR("syslog-ident", 0, syslog_ident, "kvsd"),
 	ENUM("syslog-facility", 0, syslog_facility, syslog_facilities, "local0"),
 	STR("dir", F_NONEMPTY, dir, "."),
-	STR("dbfilename", F_NONEMPTY | F_BASENAME, dbfilename, "kvsd.lmdb"),
-	{ "save", T_SAVE, F_MUTABLE, OFF(save), 0, 0, 0, 0, NULL, "" },
+	STR("dbfilename", F_NONEMPTY | F_BASENAME | F_SNAPSHOT, dbfilename, "kvsd.lmdb"),
+	{ "save", T_SAVE, F_MUTABLE | F_SNAPSHOT, OFF(save), 0, 0, 0, 0, NULL, "" },
 	BOOL("stop-writes-on-bgsave-error", F_MUTABLE, stop_writes_on_bgsave_error, "yes"),
 	{ "include", T_INCLUDE, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
@@ -460,6 +465,10 @@ static int parse_string(const struct directive *d, const char *s, struct cval *v
 		return fail(msg, msglen, "argument can't be empty");
 	if ((d->flags & F_BASENAME) && strchr(s, '/'))
 		return fail(msg, msglen, "argument can't be a path, just a filename");
+#ifndef HAVE_LMDB
+	if ((d->flags & F_SNAPSHOT) && strcmp(s, d->def) != 0)
+		return fail(msg, msglen, NO_SNAPSHOTS_MSG);
+#endif
 	v->s = (*s == '\0' && (d->flags & F_NULLABLE)) ? NULL : kvs_strndup(s, strlen(s));
 	return 0;
 }
@@ -519,6 +528,10 @@ static int parse_save(int n, char **w, struct cval *v, char *msg, size_t msglen)
 				    "integer >= 0, not '%s'", w[i + 1]);
 	}
 	v->nsave = n / 2;
+#ifndef HAVE_LMDB
+	if (v->nsave > 0)
+		return fail(msg, msglen, NO_SNAPSHOTS_MSG);
+#endif
 	return 0;
 }
 
@@ -779,7 +792,8 @@ int config_set(struct kvs_config *cfg, int argc, const char **argv, char *err, s
 	for (i = 0; i < n; i++) {
 		if (parse_value(ds[i], 1, &argv[2 * i + 1], &vals[i], msg, sizeof(msg)) != 0) {
 			/* Redis's text, not the detail the file errors give */
-			const char *why = ds[i]->type == T_SAVE ? "Invalid save parameters" : msg;
+			const char *why = ds[i]->type == T_SAVE && !strncmp(msg, "Invalid", 7)
+					  ? "Invalid save parameters" : msg;
 			snprintf(err, errlen, "ERR CONFIG SET failed (possibly related to argument "
 				 "'%s') - %s", ds[i]->name, why);
 			goto done;

@@ -6,6 +6,7 @@ src_kvsd_SOURCES = \
 	src/log.h src/log.c \
 	src/server.h src/server.c \
 	src/conn.h src/conn.c \
-	src/cmd_server.c
-src_kvsd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(JEMALLOC_CFLAGS)
-src_kvsd_LDADD = lib/libkvs.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JEMALLOC_LIBS)
+	src/cmd_server.c \
+	src/snapshot_lmdb.h src/snapshot_lmdb.c
+src_kvsd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(JEMALLOC_CFLAGS) $(LMDB_CFLAGS)
+src_kvsd_LDADD = lib/libkvs.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(LMDB_LIBS) $(JEMALLOC_LIBS)

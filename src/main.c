@@ -1,8 +1,9 @@
 /*
  * main.c - start-up and tear-down order:
  *   defaults -> config file -> --directive overrides -> validate
- *   -> log -> daemonize -> chdir(dir) -> pidfile -> engine + threads
- *   -> listen -> run -> (SIGTERM/SIGINT/SHUTDOWN) -> stop threads -> exit.
+ *   -> log -> daemonize -> chdir(dir) -> engine -> check the snapshot
+ *   -> listen -> load the snapshot (clients get -LOADING) -> pidfile -> run
+ *   -> (SIGTERM/SIGINT/SHUTDOWN) -> stop threads -> final snapshot -> exit.
  */
 #include "config.h"
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "server.h"
+#include "snapshot_lmdb.h"
 
 static void usage(FILE *f)
 {
@@ -165,12 +167,25 @@ int main(int argc, char **argv)
 
 	kvs_cmd_register_builtin();
 	register_server_commands();
+	register_snapshot_commands();
 	int rc = 1;
-	if (server_init(&server) < 0 || server_listen(&server) < 0)
+	if (server_init(&server) < 0)
 		goto out;
+	/* Before any thread runs (the check forks) and before listening, so a
+	 * bad snapshot stops start-up at once. */
+	if (snapshot_check(&server, err, sizeof err) < 0) {
+		log_warning("%s", err);
+		fprintf(stderr, "kvsd: %s\n", err);
+		goto out;
+	}
+	if (server_listen(&server) < 0)
+		goto out;
+	snapshot_load_start(&server);
 	if (cfg->pidfile && *cfg->pidfile && write_pidfile(cfg->pidfile) < 0)
 		log_warning("Failed to write PID file %s: %s", cfg->pidfile, strerror(errno));
 	rc = server_run(&server);
+	if (snapshot_shutdown(&server) < 0)
+		rc = 1;
 	log_notice("kvsd is now ready to exit, bye bye...");
 out:
 	if (cfg->pidfile && *cfg->pidfile)

@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot_lmdb.h"
 #include "util.h"
 
 struct server server;
@@ -390,6 +391,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	 * shard's lock, so clients of other shards are never held up. */
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_expire_step(&s->eng.ks, i, 512);
+	snapshot_cron(s);
 }
 
 static int ncpus(void)

@@ -61,7 +61,8 @@ struct server {
 	pthread_mutex_t clients_lock;        /* guards the global conn list */
 	struct conn *all_conns;
 	uint64_t start_ms;
-	int shutdown_nosave;
+	int shutdown_nosave;                 /* SHUTDOWN NOSAVE */
+	int shutdown_save;                   /* SHUTDOWN SAVE */
 	int exit_code;
 	char executable[4096];
 	char config_file_abs[4096];
