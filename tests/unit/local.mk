@@ -34,5 +34,10 @@ tests_unit_check_t_expire_SOURCES = tests/unit/check_t_expire.c tests/unit/exec_
 tests_unit_check_t_expire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_t_expire_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_bitmap
+tests_unit_check_t_bitmap_SOURCES = tests/unit/check_t_bitmap.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_bitmap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_bitmap_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
