@@ -15,5 +15,7 @@ void kvs_register_expire(void);   /* t_expire.c */
 void kvs_register_multi(void);    /* t_multi.c */
 void kvs_register_pubsub(void);   /* t_pubsub.c */
 void kvs_register_bitmap(void);   /* t_bitmap.c */
+void kvs_register_object(void);   /* t_object.c */
+void kvs_register_sort(void);     /* t_sort.c */
 
 #endif

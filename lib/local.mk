@@ -16,6 +16,8 @@ lib_libkvs_a_SOURCES = \
 	lib/glob.c \
 	lib/t_string.c \
 	lib/t_bitmap.c \
+	lib/t_object.c \
+	lib/t_sort.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
 	lib/t_command.c \

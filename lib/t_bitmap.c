@@ -447,8 +447,8 @@ static void bitop_compute(enum bitop op, const struct bitop_src *src, int n, uns
 	}
 }
 
-/* Store the result of BITOP (maxlen bytes built by fill) under argv[2], or
- * delete it when the result is empty, as Redis does. */
+/* Store BITOP's result (a new entry, or NULL when it is empty) under
+ * argv[2]; an empty result deletes the key, as Redis does. */
 static void bitop_store(struct kvs_client *c, struct kvs_entry *res)
 {
 	struct kvs_key k;
