@@ -1,0 +1,13 @@
+#include "config.h"
+#include "cmd.h"
+#include "commands.h"
+
+void kvs_cmd_register_builtin(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	kvs_register_keys();
+	kvs_register_command();
+}
