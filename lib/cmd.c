@@ -81,18 +81,22 @@ int kvs_cmd_keys(const struct kvs_cmd *cmd, int argc, const struct resp_arg *arg
 
 void kvs_lock_shard(struct kvs_client *c, unsigned shard)
 {
+	if (c->held & (1u << shard))
+		return; /* EXEC already holds it for the whole transaction */
 	ks_lock(&c->eng->ks, shard);
 	c->locked |= 1u << shard;
 }
 
 void kvs_unlock_shard(struct kvs_client *c, unsigned shard)
 {
+	if (c->held & (1u << shard))
+		return;
 	c->locked &= ~(1u << shard);
 	ks_unlock(&c->eng->ks, shard);
 }
 
 /* Bit mask of the shards a request's keys live in. */
-static uint32_t shard_mask(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv)
+uint32_t kvs_cmd_shard_mask(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv)
 {
 	int stack[64], *keys = stack, n;
 	uint32_t mask = 0;
@@ -112,8 +116,8 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 {
 	uint32_t mask = 0;
 	c->cmd = cmd;
-	if (!(cmd->flags & KVS_CMD_NOLOCK)) {
-		mask = shard_mask(cmd, c->argc, c->argv);
+	if (!(cmd->flags & KVS_CMD_NOLOCK) && !c->held) {
+		mask = kvs_cmd_shard_mask(cmd, c->argc, c->argv);
 		for (unsigned i = 0; i < KVS_SHARDS; i++)
 			if (mask & (1u << i))
 				ks_lock(&c->eng->ks, i);
@@ -152,6 +156,8 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 	if (cmd && strchr(cmd->name, '|'))
 		cmd = NULL;
 	if (!cmd) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
 		reply_unknown(c);
 		c->stats->rejected_calls++;
 		return NULL;
@@ -162,6 +168,8 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		return NULL;
 	}
 	if ((cmd->arity > 0 && c->argc != cmd->arity) || (cmd->arity < 0 && c->argc < -cmd->arity)) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
 		reply_wrong_arity(c, cmd->name);
 		c->stats->rejected_calls++;
 		atomic_fetch_add_explicit(&cmd->rejected, 1, memory_order_relaxed);
@@ -171,6 +179,16 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		reply_error(c, "LOADING kvsd is loading the dataset in memory");
 		c->stats->rejected_calls++;
 		return NULL;
+	}
+	if ((c->flags & KVS_CL_PUBSUB) && c->proto == 2 && !(cmd->flags & KVS_CMD_SUBCTX)) {
+		reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+				"RESET are allowed in this context", cmd->name);
+		c->stats->rejected_calls++;
+		return NULL;
+	}
+	if ((c->flags & KVS_CL_MULTI) && !(cmd->flags & KVS_CMD_NOQUEUE)) {
+		kvs_multi_queue(c, cmd);
+		return cmd;
 	}
 	c->stats->commands++;
 	kvs_call(c, cmd);

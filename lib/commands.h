@@ -1,14 +1,19 @@
 /*
- * commands.h - registration of the command groups libkvs implements.
+ * commands.h - the registration functions of the command groups libkvs
+ * implements. Each adds its group's static struct kvs_cmd table with
+ * kvs_cmd_register(); kvs_cmd_register_builtin() (commands.c) calls them
+ * all once. A duplicate command name aborts: it can only be a broken build.
  *
- * Each t_*.c file keeps its commands in a static struct kvs_cmd array and
- * exposes one function that adds it to the registry (cmd.h). They are
- * called once, before any thread runs, by kvs_cmd_register_builtin()
- * (commands.c); a duplicate command name is a build error and aborts.
+ * Other groups add their kvs_register_<group>() here and a call in
+ * commands.c.
  */
 #ifndef KVS_COMMANDS_H
 #define KVS_COMMANDS_H
 
+void kvs_register_string(void);   /* t_string.c */
+void kvs_register_expire(void);   /* t_expire.c */
+void kvs_register_multi(void);    /* t_multi.c */
+void kvs_register_pubsub(void);   /* t_pubsub.c */
 void kvs_register_keys(void);     /* t_keys.c: DEL, SCAN, RENAME, SELECT... */
 void kvs_register_command(void);  /* t_command.c: COMMAND and its subcommands */
 
