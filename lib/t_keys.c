@@ -559,7 +559,13 @@ static void swapdb_command(struct kvs_client *c)
 		reply_error(c, KVS_ERR_DBINDEX);
 		return;
 	}
-	ks_swapdb(&c->eng->ks, a, b);  /* takes every shard lock itself */
+	/* Through kvs_lock_shard, which skips the shards EXEC already
+	 * holds: ks_swapdb() would lock them a second time. */
+	for (unsigned s = 0; s < KVS_SHARDS; s++)
+		kvs_lock_shard(c, s);
+	ks_swapdb_locked(&c->eng->ks, a, b);
+	for (unsigned s = KVS_SHARDS; s-- > 0;)
+		kvs_unlock_shard(c, s);
 	reply_ok(c);
 }
 

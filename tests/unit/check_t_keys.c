@@ -63,7 +63,9 @@ START_TEST(del_counts_deleted_keys)
 {
 	tc_put(0, "a", "1", 0);
 	tc_put(0, "b", "2", 0);
+	CHANGES(2, 0, 0, 0);
 	EXPECT(":2\r\n", "DEL", "a", "b", "c");
+	CHANGES(0, 2, 0, 0);
 	ck_assert_ptr_null(tc_get(0, "a"));
 	ck_assert_ptr_null(tc_get(0, "b"));
 	EXPECT(ZERO, "DEL", "a");
@@ -91,7 +93,9 @@ START_TEST(del_skips_expired)
 {
 	tc_put(0, "t", "1", now() + 100);
 	tc_env.now_ms += 100;                     /* deadline <= now: expired */
+	CHANGES(1, 0, 0, 0);
 	EXPECT(ZERO, "DEL", "t");
+	CHANGES(0, 0, 1, 0);
 	ck_assert_ptr_null(tc_get(0, "t"));
 }
 END_TEST
@@ -132,7 +136,9 @@ END_TEST
 START_TEST(rename_moves_value_and_ttl)
 {
 	tc_put(0, "src", "hello", now() + 5000);
+	CHANGES(1, 0, 0, 0);
 	EXPECT(OK, "RENAME", "src", "dst");
+	CHANGES(1, 1, 0, 0);
 	ck_assert_ptr_null(tc_get(0, "src"));
 	ck_assert_str_eq(tc_val(0, "dst"), "hello");
 	ck_assert_uint_eq(kvs_entry_expire(tc_get(0, "dst")), now() + 5000);
@@ -161,7 +167,9 @@ START_TEST(rename_errors_and_same_key)
 	EXPECT(E_NOKEY, "RENAME", "nokey", "x");
 	EXPECT(E_NOKEY, "RENAME", "nokey", "nokey");
 	tc_put(0, "k", "v", 0);
+	CHANGES(1, 0, 0, 0);
 	EXPECT(OK, "RENAME", "k", "k");
+	CHANGES(0, 0, 0, 0);
 	ck_assert_str_eq(tc_val(0, "k"), "v");
 	tc_put(0, "t", "v", now() + 1);
 	tc_env.now_ms += 1;
@@ -213,7 +221,9 @@ END_TEST
 START_TEST(move_semantics)
 {
 	tc_put(0, "k", "v", now() + 1000);
+	CHANGES(1, 0, 0, 0);
 	EXPECT(ONE, "MOVE", "k", "1");
+	CHANGES(1, 1, 0, 0);
 	ck_assert_ptr_null(tc_get(0, "k"));
 	ck_assert_str_eq(tc_val(1, "k"), "v");
 	ck_assert_uint_eq(kvs_entry_expire(tc_get(1, "k")), now() + 1000);
@@ -249,7 +259,9 @@ END_TEST
 START_TEST(copy_semantics)
 {
 	tc_put(0, "src", "value", now() + 3000);
+	CHANGES(1, 0, 0, 0);
 	EXPECT(ONE, "COPY", "src", "dst");
+	CHANGES(1, 0, 0, 0);
 	ck_assert_str_eq(tc_val(0, "src"), "value");
 	ck_assert_str_eq(tc_val(0, "dst"), "value");
 	ck_assert_uint_eq(kvs_entry_expire(tc_get(0, "dst")), now() + 3000);
@@ -453,6 +465,7 @@ START_TEST(scan_reclaims_expired)
 	}
 	tc_env.now_ms += 5;
 	EXPECT(":100\r\n", "DBSIZE");
+	CHANGES(100, 0, 0, 0);
 	char *cursor = strdup("0");
 	int seen = 0, rounds = 0;
 	do {
@@ -472,6 +485,7 @@ START_TEST(scan_reclaims_expired)
 	ck_assert_int_eq(seen, 50);
 	/* As in Redis, SCAN deleted the expired keys it met. */
 	EXPECT(":50\r\n", "DBSIZE");
+	CHANGES(0, 0, 50, 0);
 }
 END_TEST
 
@@ -628,6 +642,7 @@ START_TEST(randomkey_skips_expired)
 	EXPECT(ONE, "DEL", "survivor");
 	EXPECT(NIL, "RANDOMKEY");
 	EXPECT(ZERO, "DBSIZE");                 /* all reclaimed on the way */
+	CHANGES(41, 1, 40, 0);
 }
 END_TEST
 
@@ -652,9 +667,12 @@ END_TEST
 START_TEST(flushdb_only_current)
 {
 	tc_put(0, "a", "v", now() + 100);
-	tc_put(0, KA, "v", 0);
+	tc_put(0, KB, "v", 0);
 	tc_put(1, "b", "v", 0);
+	ck_assert_uint_ne(kvs_key_shard("a", 1), kvs_key_shard(KB, 4));
+	CHANGES(3, 0, 0, 0);
 	EXPECT(OK, "FLUSHDB");
+	CHANGES(0, 0, 0, 2);                    /* one per shard that had keys */
 	EXPECT(ZERO, "DBSIZE");
 	ck_assert_ptr_nonnull(tc_get(1, "b"));
 	tc_put(0, "a", "v", 0);
@@ -731,6 +749,38 @@ START_TEST(swapdb_semantics)
 }
 END_TEST
 
+/* ---- inside MULTI/EXEC ------------------------------------------------ */
+
+/* EXEC holds every shard for a queue with a keyless command; the keyless
+ * commands must not lock them again. */
+START_TEST(keyless_commands_inside_exec)
+{
+	tc_put(0, "a", "v", 0);
+	tc_put(1, KB, "v", 0);
+	EXPECT(OK, "MULTI");
+	EXPECT("+QUEUED\r\n", "SWAPDB", "0", "1");
+	EXPECT("+QUEUED\r\n", "KEYS", "*");
+	EXPECT("+QUEUED\r\n", "DBSIZE");
+	EXPECT("+QUEUED\r\n", "RANDOMKEY");
+	EXPECT("+QUEUED\r\n", "SCAN", "0", "COUNT", "1000");
+	EXPECT("+QUEUED\r\n", "RENAME", KB, KA);
+	EXPECT("+QUEUED\r\n", "FLUSHDB");
+	EXPECT("+QUEUED\r\n", "SELECT", "1");
+	EXPECT("+QUEUED\r\n", "KEYS", "*");
+	EXPECT("+QUEUED\r\n", "FLUSHALL");
+	EXPECT("*10\r\n+OK\r\n*1\r\n$4\r\n{b}y\r\n:1\r\n$4\r\n{b}y\r\n"
+	       "*2\r\n$1\r\n0\r\n*1\r\n$4\r\n{b}y\r\n+OK\r\n+OK\r\n+OK\r\n"
+	       "*1\r\n$1\r\na\r\n+OK\r\n", "EXEC");
+	ck_assert_int_eq(tc_cl.db, 1);
+	EXPECT(ZERO, "DBSIZE");
+	/* And the locks were all released. */
+	for (unsigned s = 0; s < KVS_SHARDS; s++) {
+		ck_assert_int_eq(pthread_mutex_trylock(&tc_eng.ks.shard[s].lock), 0);
+		pthread_mutex_unlock(&tc_eng.ks.shard[s].lock);
+	}
+}
+END_TEST
+
 /* ---- RESP3 ---------------------------------------------------------- */
 
 START_TEST(resp3_nil)
@@ -779,6 +829,7 @@ static Suite *keys_suite(void)
 	tcase_add_test(tc, flushall_every_db);
 	tcase_add_test(tc, select_semantics);
 	tcase_add_test(tc, swapdb_semantics);
+	tcase_add_test(tc, keyless_commands_inside_exec);
 	tcase_add_test(tc, resp3_nil);
 	suite_add_tcase(s, tc);
 	return s;

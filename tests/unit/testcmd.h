@@ -17,6 +17,33 @@
 #include "cmd.h"
 #include "testenv.h"
 
+/* Changes the write path reported (keyspace.h), by kind. */
+static struct tc_changes {
+	int write, del, expired, flush;
+} tc_chg;
+
+static void tc_on_change(void *arg, unsigned shard, int db, enum kvs_change what,
+			 const char *key, size_t klen, const struct kvs_entry *e)
+{
+	ck_assert(db >= 0 && db < 16);
+	if (key)
+		ck_assert_uint_eq(shard, kvs_key_shard(key, klen));
+	switch (what) {
+	case KVS_CHG_WRITE: ck_assert_ptr_nonnull(e); tc_chg.write++; break;
+	case KVS_CHG_DELETE: tc_chg.del++; break;
+	case KVS_CHG_EXPIRED: tc_chg.expired++; break;
+	case KVS_CHG_FLUSH: ck_assert_ptr_null(key); tc_chg.flush++; break;
+	}
+}
+
+/* Check the change counts since the last call, then reset them. */
+#define CHANGES(w, d, x, f) do { \
+	ck_assert_msg(tc_chg.write == (w) && tc_chg.del == (d) && tc_chg.expired == (x) && \
+		      tc_chg.flush == (f), "line %d: changes write=%d del=%d expired=%d flush=%d", \
+		      __LINE__, tc_chg.write, tc_chg.del, tc_chg.expired, tc_chg.flush); \
+	memset(&tc_chg, 0, sizeof tc_chg); \
+} while (0)
+
 static struct test_env tc_env;
 static struct kvs_engine tc_eng;
 static struct kvs_buf tc_out;
@@ -30,6 +57,8 @@ static inline void tc_setup(int ndb)
 	test_env_init(&tc_env, 0x9e3779b97f4a7c15ull);
 	memset(&tc_eng, 0, sizeof tc_eng);
 	ck_assert_int_eq(kvs_keyspace_init(&tc_eng.ks, &tc_env.env, ndb, 1), 0);
+	memset(&tc_chg, 0, sizeof tc_chg);
+	tc_eng.ks.on_change = tc_on_change;
 	tc_eng.env = &tc_env.env;
 	tc_eng.proto_max_bulk_len = 512ll * 1024 * 1024;
 	memset(&tc_stats, 0, sizeof tc_stats);
@@ -43,6 +72,8 @@ static inline void tc_setup(int ndb)
 
 static inline void tc_teardown(void)
 {
+	kvs_client_free(&tc_cl);
+	kvs_pubsub_destroy(&tc_eng);
 	kvs_keyspace_destroy(&tc_eng.ks);
 	kvs_buf_free(&tc_out);
 	free(tc_reply);
@@ -63,6 +94,7 @@ static inline const char *tc_execv(int argc, const char *const *argv, const size
 	tc_cl.argc = argc;
 	tc_cl.argv = a;
 	kvs_exec(&tc_cl);
+	ck_assert_uint_eq(tc_cl.locked, 0);
 	for (int i = 0; i < argc; i++)
 		free(a[i].p);
 	free(a);
