@@ -4,7 +4,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/src
 UNIT_LDADD = lib/libkvs.a $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/check_resp
-tests_unit_check_resp_SOURCES = tests/unit/check_resp.c tests/unit/testenv.h
+tests_unit_check_resp_SOURCES = tests/unit/check_resp.c
 tests_unit_check_resp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_resp_LDADD = $(UNIT_LDADD)
 
