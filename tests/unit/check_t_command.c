@@ -460,11 +460,14 @@ START_TEST(help_and_dispatch_errors)
 	EXPECT("-ERR unknown subcommand 'info|x'. Try COMMAND HELP.\r\n", "COMMAND", "info|x");
 	EXPECT("-ERR unknown command 'command|count', with args beginning with: \r\n",
 	       "command|count");
-	EXPECT(":22\r\n", "command", "Count");
 	/* The subcommand's own statistics count the call. */
 	struct kvs_cmd *sub = kvs_cmd_lookup("command|count", 13);
-	ck_assert_uint_eq(atomic_load(&sub->calls), 1);
-	ck_assert_uint_eq(atomic_load(&sub->rejected), 0);
+	uint64_t calls = atomic_load(&sub->calls), rejected = atomic_load(&sub->rejected);
+	EXPECT(":22\r\n", "command", "Count");
+	EXPECT("-ERR wrong number of arguments for 'command|count' command\r\n",
+	       "COMMAND", "COUNT", "x");
+	ck_assert_uint_eq(atomic_load(&sub->calls), calls + 1);
+	ck_assert_uint_eq(atomic_load(&sub->rejected), rejected + 1);
 }
 END_TEST
 

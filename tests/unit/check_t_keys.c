@@ -53,6 +53,7 @@ static struct fake *fake_new(int id)
 }
 static void fake_install(int with_dup)
 {
+	fake_frees = 0;
 	kvs_type_ops[KVS_T_LIST].free_obj = fake_free;
 	kvs_type_ops[KVS_T_LIST].dup_obj = with_dup ? fake_dup : NULL;
 }
