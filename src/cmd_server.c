@@ -152,7 +152,7 @@ static void hello_cmd(struct kvs_client *c)
 	}
 	if (!(c->flags & KVS_CL_AUTHED)) {
 		reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-			       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+			       "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
 			       "select the RESP protocol version at the same time");
 		return;
 	}
@@ -678,6 +678,18 @@ static void config_cmd(struct kvs_client *c)
 		atomic_store(&server.total_connections, 0);
 		atomic_store(&server.rejected_connections, 0);
 		reply_ok(c);
+	} else if (arg_is(c, 1, "help") && c->argc == 2) {
+		static const char *help[] = {
+			"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+			"RESETSTAT", "    Reset statistics reported by the INFO command.",
+			"REWRITE", "    Not supported by kvsd: edit the configuration file instead.",
+			"HELP", "    Print this help.",
+		};
+		reply_array(c, (long long)(sizeof help / sizeof *help));
+		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
+			reply_status(c, help[i]);
 	} else if (arg_is(c, 1, "rewrite") && c->argc == 2) {
 		reply_error(c, "ERR CONFIG REWRITE is not supported by kvsd: edit the configuration file");
 	} else {
@@ -732,7 +744,12 @@ static void shutdown_cmd(struct kvs_client *c)
 static const char *const client_subs[] = { "client|id", "client|setname", "client|getname", "client|setinfo",
 					   "client|list", "client|info", "client|kill", "client|no-evict",
 					   "client|no-touch", "client|pause", "client|unpause", "client|help", NULL };
-static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite", NULL };
+static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite",
+					   "config|help", NULL };
+
+#define CLIENT_F (KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK)
+#define CONFIG_F (KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK)
+#define SUB(n, a, f, fn_, since_, sum) { .name = n, .arity = a, .flags = f, .fn = fn_, .group = "connection", .since = since_, .summary = sum }
 
 static struct kvs_cmd server_cmds[] = {
 	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE | KVS_CMD_SUBCTX, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
@@ -748,8 +765,33 @@ static struct kvs_cmd server_cmds[] = {
 	{ .name = "shutdown", .arity = -1, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = shutdown_cmd, .group = "server", .since = "1.0.0", .summary = "Synchronously saves the database(s) to disk and shuts down the server." },
 };
 
+/* Subcommands: kvs_exec checks their arity and names them in errors
+ * ("wrong number of arguments for 'client|id' command"); the container's
+ * handler does the work. */
+static struct kvs_cmd server_subcmds[] = {
+	SUB("client|id", 2, CLIENT_F, client_cmd, "5.0.0", "Returns the unique client ID of the connection."),
+	SUB("client|setname", 3, CLIENT_F, client_cmd, "2.6.9", "Sets the connection name."),
+	SUB("client|getname", 2, CLIENT_F, client_cmd, "2.6.9", "Returns the name of the connection."),
+	SUB("client|setinfo", 4, CLIENT_F, client_cmd, "7.2.0", "Sets information specific to the client or connection."),
+	SUB("client|list", -2, CLIENT_F, client_cmd, "2.4.0", "Lists open connections."),
+	SUB("client|info", 2, CLIENT_F, client_cmd, "6.2.0", "Returns information about the connection."),
+	SUB("client|kill", -3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "2.4.0", "Terminates open connections."),
+	SUB("client|no-evict", 3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "7.0.0", "Sets the client eviction mode of the connection."),
+	SUB("client|no-touch", 3, CLIENT_F, client_cmd, "7.2.0", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+	SUB("client|pause", -3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "3.0.0", "Suspends commands processing."),
+	SUB("client|unpause", 2, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "6.2.0", "Resumes processing commands from paused clients."),
+	SUB("client|help", 2, CLIENT_F, client_cmd, "5.0.0", "Returns helpful text about the different subcommands."),
+	SUB("config|get", -3, CONFIG_F, config_cmd, "2.0.0", "Returns the effective values of configuration parameters."),
+	SUB("config|set", -4, CONFIG_F, config_cmd, "2.0.0", "Sets configuration parameters in-flight."),
+	SUB("config|resetstat", 2, CONFIG_F, config_cmd, "2.0.0", "Resets the server's statistics."),
+	SUB("config|rewrite", 2, CONFIG_F, config_cmd, "2.8.0", "Persists the effective configuration to file."),
+	SUB("config|help", 2, CONFIG_F, config_cmd, "5.0.0", "Returns helpful text about the different subcommands."),
+};
+
 void register_server_commands(void)
 {
+	if (kvs_cmd_register(server_subcmds, sizeof server_subcmds / sizeof *server_subcmds) < 0)
+		log_warning("duplicate server subcommand registration");
 	if (kvs_cmd_register(server_cmds, sizeof server_cmds / sizeof *server_cmds) < 0)
 		log_warning("duplicate server command registration");
 }

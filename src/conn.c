@@ -42,7 +42,7 @@ static void mail_wake(void *arg)
 		event_active(w->wake, EV_READ, 0);
 }
 
-void conn_create(struct worker *w, int fd, int is_unix)
+struct conn *conn_new(struct worker *w, int fd, int is_unix)
 {
 	struct conn *c = kvs_calloc(1, sizeof *c);
 	c->fd = fd;
@@ -94,6 +94,19 @@ void conn_create(struct worker *w, int fd, int is_unix)
 		}
 	}
 
+	pthread_mutex_lock(&server.clients_lock);
+	c->gnext = server.all_conns;
+	if (server.all_conns)
+		server.all_conns->gprev = c;
+	server.all_conns = c;
+	pthread_mutex_unlock(&server.clients_lock);
+	return c;
+}
+
+void conn_attach(struct conn *c)
+{
+	struct worker *w = c->w;
+	int fd = c->fd;
 	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
 	event_add(c->rev, NULL);
@@ -102,12 +115,6 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	if (w->conns)
 		w->conns->prev = c;
 	w->conns = c;
-	pthread_mutex_lock(&server.clients_lock);
-	c->gnext = server.all_conns;
-	if (server.all_conns)
-		server.all_conns->gprev = c;
-	server.all_conns = c;
-	pthread_mutex_unlock(&server.clients_lock);
 }
 
 void conn_close(struct conn *c)
@@ -477,7 +484,7 @@ void conn_describe(struct conn *c, struct kvs_buf *out, uint64_t now)
 			 (unsigned long long)((now - c->ctime_ms) / 1000),
 			 (unsigned long long)((now - c->last_ms) / 1000), flags, c->cl.db, c->in.len - c->in_off,
 			 c->in.cap - c->in.len, c->in.cap, c->out.cap, c->in.cap + c->out.cap + sizeof *c,
-			 c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
+			 c->cl.cmd ? c->cl.cmd->name : c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 	if (n > 0)
 		kvs_buf_append(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }

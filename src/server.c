@@ -28,8 +28,7 @@
 struct server server;
 
 struct pending {
-	int fd;
-	int is_unix;
+	struct conn *c;
 	struct pending *next;
 };
 
@@ -90,7 +89,7 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->qlock);
 	while (p) {
 		struct pending *next = p->next;
-		conn_create(w, p->fd, p->is_unix);
+		conn_attach(p->c);
 		free(p);
 		p = next;
 	}
@@ -228,8 +227,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	atomic_fetch_add(&s->nclients, 1);
 	struct worker *w = &s->workers[s->next_worker++ % (unsigned)s->nworkers];
 	struct pending *p = kvs_malloc(sizeof *p);
-	p->fd = fd;
-	p->is_unix = is_unix;
+	p->c = conn_new(w, fd, is_unix);
 	pthread_mutex_lock(&w->qlock);
 	p->next = w->queue;
 	w->queue = p;
@@ -471,7 +469,8 @@ void server_destroy(struct server *s)
 		struct pending *p = w->queue;
 		while (p) {
 			struct pending *n = p->next;
-			close(p->fd);
+			conn_attach(p->c);
+			conn_close(p->c);
 			free(p);
 			p = n;
 		}
