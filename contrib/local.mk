@@ -29,6 +29,7 @@ EXTRA_DIST += \
 	contrib/kvsd.logrotate \
 	contrib/rc.d/kvsd \
 	contrib/openbsd/kvsd \
+	contrib/build-deb.sh \
 	contrib/build-rpm.sh \
 	doc/BUILDING.md \
 	rpm/kvsd.spec.in \
