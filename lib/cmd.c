@@ -1,1 +1,208 @@
-/* placeholder: being written in this session */
+#include "config.h"
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+#include "util.h"
+
+/* The registry: an array of command pointers in registration order (for
+ * COMMAND LIST) and an open-addressing index over lower-cased names. Built
+ * before threads start, read-only afterwards. */
+#define MAX_CMDS 512
+#define INDEX_CAP 1024 /* power of two, > 2 * MAX_CMDS */
+
+static struct kvs_cmd *cmds[MAX_CMDS];
+static size_t ncmds;
+static struct kvs_cmd *index_[INDEX_CAP];
+
+static uint32_t name_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)tolower((unsigned char)s[i])) * 16777619u;
+	return h;
+}
+
+int kvs_cmd_register(struct kvs_cmd *arr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kvs_cmd *c = &arr[i];
+		size_t len = strlen(c->name);
+		if (ncmds == MAX_CMDS || kvs_cmd_lookup(c->name, len))
+			return -1;
+		uint32_t h = name_hash(c->name, len) & (INDEX_CAP - 1);
+		while (index_[h])
+			h = (h + 1) & (INDEX_CAP - 1);
+		index_[h] = c;
+		cmds[ncmds++] = c;
+	}
+	return 0;
+}
+
+struct kvs_cmd *kvs_cmd_lookup(const char *name, size_t len)
+{
+	uint32_t h = name_hash(name, len) & (INDEX_CAP - 1);
+	for (;;) {
+		struct kvs_cmd *c = index_[h];
+		if (!c)
+			return NULL;
+		if (kvs_eqi(name, len, c->name))
+			return c;
+		h = (h + 1) & (INDEX_CAP - 1);
+	}
+}
+
+struct kvs_cmd *kvs_cmd_next(size_t *i)
+{
+	return *i < ncmds ? cmds[(*i)++] : NULL;
+}
+
+size_t kvs_cmd_count(void) { return ncmds; }
+
+int kvs_cmd_keys(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv, int *keys, int max)
+{
+	int n = 0, last;
+	if (cmd->getkeys)
+		return cmd->getkeys(argc, argv, keys, max);
+	if (cmd->first_key <= 0)
+		return 0;
+	last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+	if (last >= argc)
+		last = argc - 1;
+	for (int i = cmd->first_key; i <= last; i += cmd->key_step) {
+		if (n < max)
+			keys[n] = i;
+		n++;
+	}
+	return n;
+}
+
+void kvs_lock_shard(struct kvs_client *c, unsigned shard)
+{
+	if (c->held & (1u << shard))
+		return; /* EXEC already holds it for the whole transaction */
+	ks_lock(&c->eng->ks, shard);
+	c->locked |= 1u << shard;
+}
+
+void kvs_unlock_shard(struct kvs_client *c, unsigned shard)
+{
+	if (c->held & (1u << shard))
+		return;
+	c->locked &= ~(1u << shard);
+	ks_unlock(&c->eng->ks, shard);
+}
+
+/* Bit mask of the shards a request's keys live in. */
+uint32_t kvs_cmd_shard_mask(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv)
+{
+	int stack[64], *keys = stack, n;
+	uint32_t mask = 0;
+	n = kvs_cmd_keys(cmd, argc, argv, keys, 64);
+	if (n > 64) {
+		keys = kvs_malloc((size_t)n * sizeof *keys);
+		n = kvs_cmd_keys(cmd, argc, argv, keys, n);
+	}
+	for (int i = 0; i < n && mask != 0xffffu; i++)
+		mask |= 1u << kvs_key_shard(argv[keys[i]].p, argv[keys[i]].len);
+	if (keys != stack)
+		free(keys);
+	return mask;
+}
+
+void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
+{
+	uint32_t mask = 0;
+	c->cmd = cmd;
+	if (!(cmd->flags & KVS_CMD_NOLOCK) && !c->held) {
+		mask = kvs_cmd_shard_mask(cmd, c->argc, c->argv);
+		for (unsigned i = 0; i < KVS_SHARDS; i++)
+			if (mask & (1u << i))
+				ks_lock(&c->eng->ks, i);
+		c->locked = mask;
+	}
+	cmd->fn(c);
+	if (mask) {
+		for (unsigned i = KVS_SHARDS; i-- > 0;)
+			if (mask & (1u << i))
+				ks_unlock(&c->eng->ks, i);
+		c->locked = 0;
+	}
+}
+
+static void reply_unknown(struct kvs_client *c)
+{
+	char args[512];
+	size_t n = 0;
+	args[0] = '\0';
+	for (int i = 1; i < c->argc && n < 128; i++) {
+		int room = 128 - (int)n;
+		int len = (int)c->argv[i].len < room ? (int)c->argv[i].len : room;
+		n += (size_t)snprintf(args + n, sizeof args - n, "'%.*s' ", len, c->argv[i].p);
+	}
+	int nl = c->argv[0].len > 128 ? 128 : (int)c->argv[0].len;
+	reply_errorf(c, "ERR unknown command '%.*s', with args beginning with: %s", nl, c->argv[0].p, args);
+}
+
+const struct kvs_cmd *kvs_exec(struct kvs_client *c)
+{
+	struct kvs_cmd *cmd;
+	c->now = kvs_env_now_ms(c->eng->env);
+	cmd = kvs_cmd_lookup(c->argv[0].p, c->argv[0].len);
+	if (!cmd) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
+		reply_unknown(c);
+		c->stats->rejected_calls++;
+		return NULL;
+	}
+	if (!(c->flags & KVS_CL_AUTHED) && !(cmd->flags & KVS_CMD_NOAUTH)) {
+		reply_error(c, "NOAUTH Authentication required.");
+		c->stats->rejected_calls++;
+		return NULL;
+	}
+	if ((cmd->arity > 0 && c->argc != cmd->arity) || (cmd->arity < 0 && c->argc < -cmd->arity)) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
+		reply_wrong_arity(c, cmd->name);
+		c->stats->rejected_calls++;
+		atomic_fetch_add_explicit(&cmd->rejected, 1, memory_order_relaxed);
+		return NULL;
+	}
+	if (c->eng->loading && !(cmd->flags & KVS_CMD_LOADING)) {
+		reply_error(c, "LOADING kvsd is loading the dataset in memory");
+		c->stats->rejected_calls++;
+		return NULL;
+	}
+	if ((c->flags & KVS_CL_MULTI) && !(cmd->flags & KVS_CMD_NOQUEUE)) {
+		kvs_multi_queue(c, cmd);
+		return cmd;
+	}
+	c->stats->commands++;
+	kvs_call(c, cmd);
+	atomic_fetch_add_explicit(&cmd->calls, 1, memory_order_relaxed);
+	return cmd;
+}
+
+int arg_is(const struct kvs_client *c, int i, const char *lit)
+{
+	return kvs_eqi(c->argv[i].p, c->argv[i].len, lit);
+}
+
+int arg_ll(struct kvs_client *c, int i, long long *v, const char *errmsg)
+{
+	if (kvs_str2ll(c->argv[i].p, c->argv[i].len, v))
+		return 0;
+	reply_error(c, errmsg ? errmsg : KVS_ERR_NOTINT);
+	return -1;
+}
+
+int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg)
+{
+	if (kvs_str2d(c->argv[i].p, c->argv[i].len, v))
+		return 0;
+	reply_error(c, errmsg ? errmsg : KVS_ERR_NOTFLOAT);
+	return -1;
+}

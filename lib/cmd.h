@@ -17,6 +17,7 @@
 #define KVS_CMD_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -39,6 +40,7 @@
 #define KVS_CMD_NOMULTI    0x1000u  /* not allowed inside MULTI */
 #define KVS_CMD_SKIP_SLOWLOG 0x2000u
 #define KVS_CMD_BLOCKING   0x4000u
+#define KVS_CMD_NOQUEUE    0x8000u  /* runs at once even inside MULTI */
 
 struct kvs_client;
 typedef void kvs_cmd_fn(struct kvs_client *c);
@@ -58,8 +60,9 @@ struct kvs_cmd {
 	const char *summary;     /* one line, for COMMAND DOCS */
 	kvs_getkeys_fn *getkeys; /* NULL: use first/last/step */
 	const char *const *subcommands; /* NULL-terminated "container|sub" names */
-	/* Statistics, updated with relaxed atomics. */
-	uint64_t calls, usec, failed, rejected;
+	/* Statistics (INFO commandstats), relaxed atomics. Tables use
+	 * designated initializers, so these start at zero. */
+	_Atomic uint64_t calls, usec, failed, rejected;
 };
 
 /* Client flags */
@@ -73,6 +76,8 @@ struct kvs_cmd {
 #define KVS_CL_DIRTY_CAS     0x0080u
 #define KVS_CL_PUBSUB        0x0100u
 #define KVS_CL_READONLY_ERR  0x0200u
+#define KVS_CL_IN_EXEC       0x0400u  /* running EXEC's queue: never block */
+#define KVS_CL_BLOCKED       0x0800u  /* waiting in a blocking command */
 
 struct kvs_engine;
 
@@ -99,7 +104,12 @@ struct kvs_client {
 	const struct kvs_cmd *cmd;
 	uint64_t now;                /* env now_ms at the start of the command */
 	uint32_t locked;             /* bit per shard whose lock is held */
+	uint32_t held;               /* shards EXEC holds for the whole queue */
+	struct kvs_multi *multi;     /* MULTI queue and WATCHed keys; owned */
 };
+
+/* Release what a client owns in the engine (MULTI queue, watches). */
+void kvs_client_free(struct kvs_client *c);
 
 /* The engine: keyspace + the things every command may need. Owned by the
  * daemon (or the test / simulator) that created it. */
@@ -129,6 +139,15 @@ void kvs_cmd_register_builtin(void);
  * kvs_getkeys_fn). */
 int kvs_cmd_keys(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv,
 		 int *keys, int max);
+
+/* Shards (bit mask) the keys of a request live in. */
+uint32_t kvs_cmd_shard_mask(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv);
+
+/* ---- transactions (t_multi.c) ------------------------------------------ */
+/* Queue c's current request (inside MULTI) and reply +QUEUED. */
+void kvs_multi_queue(struct kvs_client *c, const struct kvs_cmd *cmd);
+/* A queued request was rejected: EXEC will answer EXECABORT. */
+void kvs_multi_flag_error(struct kvs_client *c);
 
 /* ---- execution ------------------------------------------------------- */
 /* Execute c->argv[0..argc) with all checks and locking; the reply (or an

@@ -1,1 +1,247 @@
-/* placeholder: being written in this session */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "hlc.h"
+#include "keyspace.h"
+#include "util.h"
+
+void kvs_hash_init(void);
+
+int kvs_keyspace_init(struct kvs_keyspace *ks, const struct kvs_env *env, int ndb, unsigned node_id)
+{
+	if (ndb < 1 || ndb > KVS_MAX_DBS || node_id > KVS_HLC_MAX_NODE)
+		return -1;
+	kvs_hash_init();
+	memset(ks, 0, sizeof *ks);
+	ks->env = env;
+	ks->ndb = ndb;
+	ks->node_id = node_id;
+	ks->seed = kvs_env_random(env);
+	for (unsigned i = 0; i < KVS_SHARDS; i++) {
+		struct kvs_shard *s = &ks->shard[i];
+		pthread_mutex_init(&s->lock, NULL);
+		s->index = i;
+		s->db = kvs_calloc((size_t)ndb, sizeof *s->db);
+		s->nexpires = kvs_calloc((size_t)ndb, sizeof *s->nexpires);
+		s->expire_cursor = kvs_calloc((size_t)ndb, sizeof *s->expire_cursor);
+		for (int d = 0; d < ndb; d++)
+			kvs_table_init(&s->db[d], ks->seed);
+	}
+	return 0;
+}
+
+void kvs_keyspace_destroy(struct kvs_keyspace *ks)
+{
+	for (unsigned i = 0; i < KVS_SHARDS; i++) {
+		struct kvs_shard *s = &ks->shard[i];
+		for (int d = 0; d < ks->ndb; d++)
+			kvs_table_destroy(&s->db[d]);
+		free(s->db);
+		free(s->nexpires);
+		free(s->expire_cursor);
+		pthread_mutex_destroy(&s->lock);
+	}
+}
+
+static void notify(struct kvs_keyspace *ks, struct kvs_shard *s, int db, enum kvs_change what,
+		   const char *key, size_t klen, const struct kvs_entry *e)
+{
+	s->dirty++;
+	if (ks->on_change)
+		ks->on_change(ks->on_change_arg, s->index, db, what, key, klen, e);
+}
+
+static inline void stamp(struct kvs_keyspace *ks, struct kvs_shard *s, struct kvs_entry *e, uint64_t now)
+{
+	e->stamp = kvs_hlc_tick(&s->hlc, now, ks->node_id);
+}
+
+static void expired_delete(struct kvs_keyspace *ks, struct kvs_shard *s, int db, size_t slot, uint64_t now)
+{
+	struct kvs_table *t = &s->db[db];
+	struct kvs_entry *e = kvs_table_at(t, slot);
+	size_t klen;
+	const char *k = kvs_entry_key(e, &klen);
+	s->nexpires[db]--;
+	s->expired++;
+	kvs_table_remove_at(t, slot);
+	/* The key bytes live in e: notify before freeing it. */
+	kvs_hlc_tick(&s->hlc, now, ks->node_id);
+	notify(ks, s, db, KVS_CHG_EXPIRED, k, klen, NULL);
+	kvs_entry_free(e);
+}
+
+struct kvs_entry *ks_find(struct kvs_keyspace *ks, int db, const struct kvs_key *k, uint64_t now,
+			  size_t *slotp)
+{
+	struct kvs_shard *s = &ks->shard[k->shard];
+	struct kvs_table *t = &s->db[db];
+	size_t slot = kvs_table_find(t, k->p, k->len, k->hash);
+	if (slot == KVS_TABLE_NONE)
+		return NULL;
+	struct kvs_entry *e = kvs_table_at(t, slot);
+	if ((e->flags & KVS_EF_EXPIRE) && kvs_entry_expire(e) <= now) {
+		expired_delete(ks, s, db, slot, now);
+		return NULL;
+	}
+	if (slotp)
+		*slotp = slot;
+	return e;
+}
+
+struct kvs_entry *ks_put(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t slot,
+			 struct kvs_entry *e, uint64_t now)
+{
+	struct kvs_shard *s = &ks->shard[k->shard];
+	struct kvs_table *t = &s->db[db];
+	stamp(ks, s, e, now);
+	if (slot == KVS_TABLE_NONE) {
+		kvs_table_insert(t, k->hash, e);
+	} else {
+		struct kvs_entry *old = kvs_table_at(t, slot);
+		if (old->flags & KVS_EF_EXPIRE)
+			s->nexpires[db]--;
+		kvs_table_replace(t, slot, e);
+		kvs_entry_free(old);
+	}
+	if (e->flags & KVS_EF_EXPIRE)
+		s->nexpires[db]++;
+	notify(ks, s, db, KVS_CHG_WRITE, k->p, k->len, e);
+	return e;
+}
+
+void ks_written(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t slot,
+		struct kvs_entry *e, uint64_t now)
+{
+	struct kvs_shard *s = &ks->shard[k->shard];
+	kvs_table_replace(&s->db[db], slot, e);
+	stamp(ks, s, e, now);
+	notify(ks, s, db, KVS_CHG_WRITE, k->p, k->len, e);
+}
+
+struct kvs_entry *ks_take_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t slot,
+			     uint64_t now)
+{
+	struct kvs_shard *s = &ks->shard[k->shard];
+	struct kvs_table *t = &s->db[db];
+	struct kvs_entry *e = kvs_table_at(t, slot);
+	if (e->flags & KVS_EF_EXPIRE)
+		s->nexpires[db]--;
+	kvs_table_remove_at(t, slot);
+	kvs_hlc_tick(&s->hlc, now, ks->node_id);
+	notify(ks, s, db, KVS_CHG_DELETE, k->p, k->len, NULL);
+	return e;
+}
+
+void ks_delete_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t slot,
+		  enum kvs_change why, uint64_t now)
+{
+	struct kvs_shard *s = &ks->shard[k->shard];
+	struct kvs_table *t = &s->db[db];
+	struct kvs_entry *e = kvs_table_at(t, slot);
+	if (e->flags & KVS_EF_EXPIRE)
+		s->nexpires[db]--;
+	kvs_table_remove_at(t, slot);
+	kvs_hlc_tick(&s->hlc, now, ks->node_id);
+	notify(ks, s, db, why, k->p, k->len, NULL);
+	kvs_entry_free(e);
+}
+
+struct kvs_entry *ks_set_expire(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t slot,
+				uint64_t when, uint64_t now)
+{
+	struct kvs_shard *s = &ks->shard[k->shard];
+	struct kvs_table *t = &s->db[db];
+	struct kvs_entry *e = kvs_table_at(t, slot);
+	int had = (e->flags & KVS_EF_EXPIRE) != 0;
+	e = kvs_entry_set_expire(e, when);
+	s->nexpires[db] = s->nexpires[db] - (size_t)had + (when ? 1 : 0);
+	ks_written(ks, db, k, slot, e, now);
+	return e;
+}
+
+void ks_flush_shard(struct kvs_keyspace *ks, unsigned shard, int db, uint64_t now)
+{
+	struct kvs_shard *s = &ks->shard[shard];
+	if (s->db[db].used == 0 && s->db[db].cap == 0)
+		return;
+	kvs_table_destroy(&s->db[db]);
+	kvs_table_init(&s->db[db], ks->seed);
+	s->nexpires[db] = 0;
+	s->expire_cursor[db] = 0;
+	kvs_hlc_tick(&s->hlc, now, ks->node_id);
+	notify(ks, s, db, KVS_CHG_FLUSH, NULL, 0, NULL);
+}
+
+void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
+{
+	for (unsigned i = 0; i < KVS_SHARDS; i++)
+		ks_lock(ks, i);
+	for (unsigned i = 0; i < KVS_SHARDS; i++) {
+		struct kvs_shard *s = &ks->shard[i];
+		struct kvs_table t = s->db[a];
+		size_t ne = s->nexpires[a];
+		s->db[a] = s->db[b];
+		s->db[b] = t;
+		s->nexpires[a] = s->nexpires[b];
+		s->nexpires[b] = ne;
+		s->expire_cursor[a] = s->expire_cursor[b] = 0;
+		s->dirty++;
+	}
+	for (unsigned i = KVS_SHARDS; i-- > 0;)
+		ks_unlock(ks, i);
+}
+
+/* One pass over up to `budget` slots of one db from the sweep cursor.
+ * Returns expired keys removed; *seen counts keys with a TTL visited. */
+static size_t expire_pass(struct kvs_keyspace *ks, struct kvs_shard *s, int db, size_t budget,
+			  uint64_t now, size_t *seen)
+{
+	struct kvs_table *t = &s->db[db];
+	size_t i = (size_t)s->expire_cursor[db], n = 0, done = 0;
+	if (i >= t->cap)
+		i = 0;
+	while (done < budget && t->cap) {
+		if (!(t->ctrl[i] & 0x80)) {
+			struct kvs_entry *e = t->slot[i];
+			if (e->flags & KVS_EF_EXPIRE) {
+				(*seen)++;
+				if (kvs_entry_expire(e) <= now) {
+					expired_delete(ks, s, db, i, now);
+					n++;
+				}
+			}
+		}
+		done++;
+		if (++i >= t->cap)
+			i = 0;
+	}
+	s->expire_cursor[db] = i;
+	return n;
+}
+
+size_t ks_expire_step(struct kvs_keyspace *ks, unsigned shard, size_t budget)
+{
+	struct kvs_shard *s = &ks->shard[shard];
+	size_t total = 0;
+	ks_lock(ks, shard);
+	uint64_t now = kvs_env_now_ms(ks->env);
+	for (int db = 0; db < ks->ndb; db++) {
+		/* Repeat while the sample was mostly stale (>25% expired), as
+		 * Redis's activeExpireCycle does, but never past 16 passes: the
+		 * lock is held, and clients of this shard wait. */
+		for (int round = 0; round < 16 && s->nexpires[db] > 0; round++) {
+			size_t seen = 0, n = expire_pass(ks, s, db, budget, now, &seen);
+			total += n;
+			if (seen)
+				s->expire_stale_pct = n * 100 / seen;
+			if (n * 4 <= seen || seen == 0)
+				break;
+		}
+		/* Shrinking moves entries, so it happens here, in the
+		 * background step, never under a command holding slot indexes. */
+		kvs_table_maybe_shrink(&s->db[db]);
+	}
+	ks_unlock(ks, shard);
+	return total;
+}

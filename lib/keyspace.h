@@ -15,6 +15,10 @@
  * (replication, WATCH, keyspace notifications). Nothing else may modify a
  * table. Lazy expiry (a read of a key past its deadline) deletes through
  * the same path with reason KVS_CHG_EXPIRED.
+ *
+ * SLOT INDEXES. ks_find hands out a slot index; it stays valid until the
+ * next insert into the same table (ks_put of an absent key may grow it).
+ * Deletes never move entries; tables only shrink in ks_expire_step.
  */
 #ifndef KVS_KEYSPACE_H
 #define KVS_KEYSPACE_H

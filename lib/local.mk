@@ -16,4 +16,5 @@ lib_libkvs_a_SOURCES = \
 	lib/t_string.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
-	lib/t_command.c
+	lib/t_command.c \
+	lib/t_multi.c

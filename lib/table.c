@@ -1,1 +1,240 @@
-/* placeholder: being written in this session */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "table.h"
+#include "util.h"
+
+#define CTRL_EMPTY   0x80
+#define CTRL_DELETED 0xfe
+#define MIN_CAP      8
+
+static inline size_t home_of(uint64_t h, size_t cap)
+{
+#ifdef HAVE_UNSIGNED___INT128
+	return (size_t)(((unsigned __int128)h * cap) >> 64);
+#else
+	uint64_t hh = h >> 32, hl = (uint32_t)h;
+	uint64_t c = (uint64_t)cap;
+	return (size_t)((hh * c + ((hl * c) >> 32)) >> 32);
+#endif
+}
+
+/* Smallest hash whose home slot is >= s (s <= cap): ceil(s * 2^64 / cap),
+ * rounded up to a multiple of 16 so it fits a SCAN cursor's 60 bits. Returns
+ * 0 for s == cap (the end of hash space). */
+static uint64_t slot_boundary(size_t s, size_t cap)
+{
+	if (s >= cap)
+		return 0;
+#ifdef HAVE_UNSIGNED___INT128
+	unsigned __int128 num = ((unsigned __int128)s << 64) + cap - 1;
+	uint64_t b = (uint64_t)(num / cap);
+#else
+	long double f = (long double)s / (long double)cap * 18446744073709551616.0L;
+	uint64_t b = (uint64_t)f;
+	while (b && home_of(b - 1, cap) >= s) b--;
+	while (home_of(b, cap) < s) b++;
+#endif
+	if (b & 15) {
+		b = (b | 15) + 1;
+		if (b == 0)
+			return 0;
+	}
+	return b;
+}
+
+static inline unsigned char tag_of(uint64_t h) { return (unsigned char)(h & 0x7f); }
+
+static int key_eq(const struct kvs_entry *e, const char *key, size_t klen)
+{
+	size_t el;
+	const char *ek = kvs_entry_key(e, &el);
+	return el == klen && memcmp(ek, key, klen) == 0;
+}
+
+void kvs_table_init(struct kvs_table *t, uint64_t seed)
+{
+	memset(t, 0, sizeof *t);
+	t->seed = seed;
+}
+
+static void alloc_arrays(struct kvs_table *t, size_t cap)
+{
+	size_t cbytes = (cap + 7) & ~(size_t)7;
+	char *mem = kvs_malloc(cbytes + cap * sizeof(struct kvs_entry *));
+	t->ctrl = (unsigned char *)mem;
+	t->slot = (struct kvs_entry **)(mem + cbytes);
+	memset(t->ctrl, CTRL_EMPTY, cap);
+	t->cap = cap;
+}
+
+static size_t place(struct kvs_table *t, uint64_t h, struct kvs_entry *e)
+{
+	size_t i = home_of(h, t->cap);
+	for (;;) {
+		unsigned char c = t->ctrl[i];
+		if (c == CTRL_EMPTY || c == CTRL_DELETED) {
+			if (c == CTRL_DELETED)
+				t->tomb--;
+			t->ctrl[i] = tag_of(h);
+			t->slot[i] = e;
+			t->used++;
+			return i;
+		}
+		if (++i == t->cap)
+			i = 0;
+	}
+}
+
+static void rehash(struct kvs_table *t, size_t newcap)
+{
+	unsigned char *octrl = t->ctrl;
+	struct kvs_entry **oslot = t->slot;
+	size_t ocap = t->cap;
+
+	if (newcap < MIN_CAP)
+		newcap = MIN_CAP;
+	alloc_arrays(t, newcap);
+	t->used = t->tomb = 0;
+	for (size_t i = 0; i < ocap; i++) {
+		if (octrl[i] & 0x80)
+			continue;
+		size_t kl;
+		const char *k = kvs_entry_key(oslot[i], &kl);
+		place(t, kvs_hash64(k, kl, t->seed), oslot[i]);
+	}
+	free(octrl);
+}
+
+void kvs_table_destroy(struct kvs_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (!(t->ctrl[i] & 0x80))
+			kvs_entry_free(t->slot[i]);
+	free(t->ctrl);
+	t->ctrl = NULL;
+	t->slot = NULL;
+	t->cap = t->used = t->tomb = 0;
+}
+
+void kvs_table_move(struct kvs_table *t, struct kvs_table *out)
+{
+	*out = *t;
+	t->ctrl = NULL;
+	t->slot = NULL;
+	t->cap = t->used = t->tomb = 0;
+}
+
+size_t kvs_table_find(const struct kvs_table *t, const char *key, size_t klen, uint64_t h)
+{
+	if (t->used == 0)
+		return KVS_TABLE_NONE;
+	size_t i = home_of(h, t->cap);
+	unsigned char tag = tag_of(h);
+	for (;;) {
+		unsigned char c = t->ctrl[i];
+		if (c == tag) {
+			if (key_eq(t->slot[i], key, klen))
+				return i;
+		} else if (c == CTRL_EMPTY) {
+			return KVS_TABLE_NONE;
+		}
+		if (++i == t->cap)
+			i = 0;
+	}
+}
+
+size_t kvs_table_insert(struct kvs_table *t, uint64_t h, struct kvs_entry *e)
+{
+	/* Keep at least 1/8 of the slots EMPTY so every probe terminates. */
+	if ((t->used + t->tomb + 1) * 8 > t->cap * 7) {
+		size_t cap = t->cap;
+		if ((t->used + 1) * 2 > cap)           /* genuinely full: grow 1.5x */
+			cap = cap + cap / 2;
+		rehash(t, cap);                        /* else: purge DELETED */
+	}
+	return place(t, h, e);
+}
+
+void kvs_table_remove_at(struct kvs_table *t, size_t i)
+{
+	size_t next = i + 1 == t->cap ? 0 : i + 1;
+	/* A slot followed by EMPTY ends no probe chain: it can be EMPTY too. */
+	if (t->ctrl[next] == CTRL_EMPTY) {
+		t->ctrl[i] = CTRL_EMPTY;
+	} else {
+		t->ctrl[i] = CTRL_DELETED;
+		t->tomb++;
+	}
+	t->slot[i] = NULL;
+	t->used--;
+}
+
+void kvs_table_maybe_shrink(struct kvs_table *t)
+{
+	if (t->used == 0 && t->cap) {
+		free(t->ctrl);
+		t->ctrl = NULL;
+		t->slot = NULL;
+		t->cap = t->tomb = 0;
+		return;
+	}
+	if (t->cap > 64 && t->used * 8 < t->cap)
+		rehash(t, t->used * 2);
+}
+
+void kvs_table_scan(const struct kvs_table *t, uint64_t *cursor, size_t count,
+		    kvs_table_visit_fn *fn, void *arg)
+{
+	uint64_t start = *cursor, end;
+	size_t s, e, i, guard;
+
+	if (t->used == 0) {
+		*cursor = 0;
+		return;
+	}
+	if (count == 0)
+		count = 1;
+	s = home_of(start, t->cap);
+	e = s + count < t->cap ? s + count : t->cap;
+	end = slot_boundary(e, t->cap);   /* 0 = to the end of hash space */
+	/* Entries with a home in [s, e) sit between their home and the first
+	 * EMPTY slot at or after it, so walk until an EMPTY at or past e
+	 * (wrapping for the clusters that run off the end). */
+	for (i = s, guard = 0; guard < t->cap; guard++) {
+		size_t j = i % t->cap;
+		unsigned char c = t->ctrl[j];
+		if (i >= e && c == CTRL_EMPTY)
+			break;
+		if (!(c & 0x80)) {
+			size_t kl;
+			const char *k = kvs_entry_key(t->slot[j], &kl);
+			uint64_t h = kvs_hash64(k, kl, t->seed);
+			if (h >= start && (end == 0 || h < end))
+				fn(arg, t->slot[j]);
+		}
+		i++;
+	}
+	*cursor = end;
+}
+
+size_t kvs_table_random(const struct kvs_table *t, uint64_t r)
+{
+	if (t->used == 0)
+		return KVS_TABLE_NONE;
+	size_t i = (size_t)(r % t->cap);
+	for (;;) {
+		if (!(t->ctrl[i] & 0x80))
+			return i;
+		if (++i == t->cap)
+			i = 0;
+	}
+}
+
+size_t kvs_table_next(const struct kvs_table *t, size_t i)
+{
+	for (; i < t->cap; i++)
+		if (!(t->ctrl[i] & 0x80))
+			return i;
+	return KVS_TABLE_NONE;
+}

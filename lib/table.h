@@ -56,8 +56,14 @@ static inline void kvs_table_replace(struct kvs_table *t, size_t i, struct kvs_e
 /* Insert e, whose key must not be present. May resize: slot indexes the
  * caller held are invalid afterwards. Returns e's slot. */
 size_t kvs_table_insert(struct kvs_table *t, uint64_t hash, struct kvs_entry *e);
-/* Remove the entry at slot i (the caller frees it). May shrink. */
+/* Remove the entry at slot i (the caller frees it). Never moves other
+ * entries, so a caller walking slots may go on. */
 void kvs_table_remove_at(struct kvs_table *t, size_t i);
+/* Give memory back after deletes (rehash to a smaller capacity when at
+ * most 1/8 full; free the arrays when empty). Invalidates slot indexes. */
+void kvs_table_maybe_shrink(struct kvs_table *t);
+/* First live slot at index >= i, or KVS_TABLE_NONE (full walks). */
+size_t kvs_table_next(const struct kvs_table *t, size_t i);
 
 /* Visit part of the table from hash-space position *cursor (0 = start),
  * about `count` slots' worth, calling fn for each entry whose hash lies in
@@ -67,7 +73,7 @@ typedef void kvs_table_visit_fn(void *arg, struct kvs_entry *e);
 void kvs_table_scan(const struct kvs_table *t, uint64_t *cursor, size_t count,
 		    kvs_table_visit_fn *fn, void *arg);
 
-/* A uniformly chosen slot's entry, starting from random r; NULL if empty. */
+/* A live slot near random position r (KVS_TABLE_NONE if empty). */
 size_t kvs_table_random(const struct kvs_table *t, uint64_t r);
 
 /* Bytes allocated for the slot arrays. */

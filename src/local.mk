@@ -2,7 +2,7 @@
 sbin_PROGRAMS += src/kvsd
 src_kvsd_SOURCES = \
 	src/main.c \
-	src/config.h src/config.c \
+	src/kvsconf.h src/config.c \
 	src/log.h src/log.c \
 	src/server.h src/server.c \
 	src/conn.h src/conn.c \

@@ -13,5 +13,15 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c src/config.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_hash
+tests_unit_check_hash_SOURCES = tests/unit/check_hash.c
+tests_unit_check_hash_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_hash_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_keyspace
+tests_unit_check_keyspace_SOURCES = tests/unit/check_keyspace.c tests/unit/testenv.h
+tests_unit_check_keyspace_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_keyspace_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
