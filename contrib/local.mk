@@ -30,6 +30,7 @@ EXTRA_DIST += \
 	contrib/rc.d/kvsd \
 	contrib/openbsd/kvsd \
 	contrib/build-deb.sh \
+	contrib/ci-packages.sh \
 	contrib/build-rpm.sh \
 	doc/BUILDING.md \
 	rpm/kvsd.spec.in \
