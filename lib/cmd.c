@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "block.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -123,6 +124,7 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 				ks_lock(&c->eng->ks, i);
 		c->locked = mask;
 	}
+	c->touched |= (cmd->flags & KVS_CMD_NOLOCK) ? 0xffffu : (c->held ? c->held : mask);
 	cmd->fn(c);
 	if (mask) {
 		for (unsigned i = KVS_SHARDS; i-- > 0;)
@@ -176,13 +178,33 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		c->stats->rejected_calls++;
 		return NULL;
 	}
+	if ((c->flags & KVS_CL_PUBSUB) && c->proto == 2 && !(cmd->flags & KVS_CMD_SUBCTX)) {
+		reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+				"RESET are allowed in this context", cmd->name);
+		c->stats->rejected_calls++;
+		return NULL;
+	}
 	if ((c->flags & KVS_CL_MULTI) && !(cmd->flags & KVS_CMD_NOQUEUE)) {
 		kvs_multi_queue(c, cmd);
 		return cmd;
 	}
 	c->stats->commands++;
+	c->touched = 0;
+	if (atomic_load_explicit(&c->eng->nmonitors, memory_order_relaxed) &&
+	    !(cmd->flags & (KVS_CMD_NOAUTH | KVS_CMD_ADMIN)))
+		kvs_monitor_feed(c);
+	uint64_t t0 = kvs_env_now_us(c->eng->env);
 	kvs_call(c, cmd);
+	uint64_t dur = kvs_env_now_us(c->eng->env) - t0;
 	atomic_fetch_add_explicit(&cmd->calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cmd->usec, dur, memory_order_relaxed);
+	long long slower = atomic_load_explicit(&c->eng->slowlog_slower_than, memory_order_relaxed);
+	if (slower >= 0 && dur >= (uint64_t)slower && !(cmd->flags & KVS_CMD_SKIP_SLOWLOG))
+		kvs_slowlog_add(c, dur);
+	/* Writes that fed keys blocked clients wait on: serve them now, on
+	 * this thread, with no locks held. */
+	if (kvs_block_has_ready(&c->eng->ks, c->touched))
+		kvs_block_serve_ready(c, c->touched);
 	return cmd;
 }
 

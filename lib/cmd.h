@@ -41,6 +41,7 @@
 #define KVS_CMD_SKIP_SLOWLOG 0x2000u
 #define KVS_CMD_BLOCKING   0x4000u
 #define KVS_CMD_NOQUEUE    0x8000u  /* runs at once even inside MULTI */
+#define KVS_CMD_SUBCTX     0x10000u /* allowed in RESP2 subscribed context */
 
 struct kvs_client;
 typedef void kvs_cmd_fn(struct kvs_client *c);
@@ -78,6 +79,9 @@ struct kvs_cmd {
 #define KVS_CL_READONLY_ERR  0x0200u
 #define KVS_CL_IN_EXEC       0x0400u  /* running EXEC's queue: never block */
 #define KVS_CL_BLOCKED       0x0800u  /* waiting in a blocking command */
+#define KVS_CL_SERVING       0x1000u  /* re-run for a blocked client (block.c) */
+#define KVS_CL_WOULD_BLOCK   0x2000u  /* ...and it found nothing to take */
+#define KVS_CL_MONITOR       0x4000u  /* in MONITOR mode */
 
 struct kvs_engine;
 
@@ -106,6 +110,13 @@ struct kvs_client {
 	uint32_t locked;             /* bit per shard whose lock is held */
 	uint32_t held;               /* shards EXEC holds for the whole queue */
 	struct kvs_multi *multi;     /* MULTI queue and WATCHed keys; owned */
+	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
+	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
+	uint32_t touched;            /* shards the last command locked */
+	const char *addr;            /* "ip:port" for SLOWLOG/MONITOR; borrowed */
+	char *const *namep;          /* CLIENT SETNAME name; borrowed */
+	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
+					reference owned, closed by the daemon */
 };
 
 /* Release what a client owns in the engine (MULTI queue, watches). */
@@ -121,7 +132,28 @@ struct kvs_engine {
 	/* Hook for commands the daemon implements around the engine (e.g.
 	 * SHUTDOWN); NULL when absent. */
 	void *daemon;
+	struct kvs_pubsub *ps;            /* pub/sub registry; lazily created */
+	struct kvs_slowlog *slowlog;      /* lazily created */
+	struct kvs_monitors *monitors;    /* lazily created */
+	_Atomic int nmonitors;
+	_Atomic long long slowlog_slower_than; /* us; < 0 disables */
+	_Atomic long long slowlog_max_len;
 };
+
+/* ---- slowlog / monitor (t_slowlog.c) ------------------------------------ */
+void kvs_slowlog_add(struct kvs_client *c, uint64_t usec);
+void kvs_monitor_feed(struct kvs_client *c);
+void kvs_monitor_remove(struct kvs_client *c);
+void kvs_slowlog_destroy(struct kvs_engine *eng);
+
+/* ---- pub/sub (t_pubsub.c) --------------------------------------------- */
+/* Channels + patterns this client is subscribed to. */
+int kvs_pubsub_count(const struct kvs_client *c);
+/* Send msg to channel's subscribers; returns how many received it. */
+long long kvs_pubsub_publish(struct kvs_client *c, const char *ch, size_t chlen, const char *msg, size_t mlen);
+/* Drop every subscription of c (disconnect). */
+void kvs_pubsub_client_free(struct kvs_client *c);
+void kvs_pubsub_destroy(struct kvs_engine *eng);
 
 /* ---- registry -------------------------------------------------------- */
 /* Add n commands (array owned by the caller, static). Call before threads

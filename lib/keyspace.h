@@ -49,6 +49,7 @@ struct kvs_shard {
 	uint64_t expired;            /* keys reclaimed by expiry (lazy + active) */
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
 	unsigned index;
+	struct kvs_blockreg *blocked;  /* clients blocked on keys (block.c) */
 } __attribute__((aligned(64)));
 
 struct kvs_keyspace {

@@ -17,6 +17,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include "block.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -64,6 +65,10 @@ static void unwatch_all(struct kvs_multi *m)
 
 void kvs_client_free(struct kvs_client *c)
 {
+	if (c->waiter)
+		kvs_block_cancel(c, 0);
+	kvs_monitor_remove(c);
+	kvs_pubsub_client_free(c);
 	if (!c->multi)
 		return;
 	free_queue(c->multi);

@@ -37,7 +37,18 @@ struct conn {
 	int writing;                 /* wev is armed */
 	struct conn *next, *prev;    /* worker list */
 	struct conn *gnext, *gprev;  /* global list (server.clients_lock) */
+	struct event *btimer;        /* blocked-command timeout; lazily made */
+	struct event *ptimer;        /* CLIENT PAUSE end; lazily made */
+	int paused;                  /* input held back by CLIENT PAUSE */
+	struct conn *mail_next;      /* worker's mail list (w->qlock) */
+	int in_mail;                 /* on that list (w->qlock) */
 };
+
+/* Worker thread: move outbox bytes of connections on the mail list to
+ * their output and write them. */
+void conn_deliver_mail(struct worker *w);
+/* Worker thread: let connections held by CLIENT PAUSE go on. */
+void conn_resume_paused(struct worker *w);
 
 /* Adopt an accepted socket on worker w (runs on w's thread). */
 void conn_create(struct worker *w, int fd, int is_unix);

@@ -96,6 +96,9 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (atomic_exchange(&w->kill_pending, 0))
 		conn_reap_killed(w);
+	if (atomic_exchange(&w->resume_pending, 0))
+		conn_resume_paused(w);
+	conn_deliver_mail(w);
 }
 
 static void worker_cron_cb(evutil_socket_t fd, short what, void *arg)
@@ -104,6 +107,14 @@ static void worker_cron_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	conn_check_timeouts(w, kvs_env_now_ms(&server.env), server.cfg.timeout);
+}
+
+void server_resume_paused(struct server *s)
+{
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].resume_pending, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 }
 
 void server_wake_worker(struct worker *w)
@@ -405,6 +416,7 @@ int server_init(struct server *s)
 	s->eng.env = &s->env;
 	s->eng.proto_max_bulk_len = s->cfg.proto_max_bulk_len;
 	s->eng.daemon = s;
+	config_sync_runtime();
 
 	evthread_use_pthreads();
 	s->base = event_base_new();
@@ -482,6 +494,8 @@ void server_destroy(struct server *s)
 		unlink(s->unix_path);
 		free(s->unix_path);
 	}
+	kvs_pubsub_destroy(&s->eng);
+	kvs_slowlog_destroy(&s->eng);
 	kvs_keyspace_destroy(&s->eng.ks);
 	pthread_mutex_destroy(&s->clients_lock);
 }

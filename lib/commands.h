@@ -1,0 +1,19 @@
+/*
+ * commands.h - the registration functions of the command groups libkvs
+ * implements. Each adds its group's static struct kvs_cmd table with
+ * kvs_cmd_register(); kvs_cmd_register_builtin() (commands.c) calls them
+ * all once. A duplicate command name aborts: it can only be a broken build.
+ *
+ * Other groups add their kvs_register_<group>() here and a call in
+ * commands.c.
+ */
+#ifndef KVS_COMMANDS_H
+#define KVS_COMMANDS_H
+
+void kvs_register_string(void);   /* t_string.c */
+void kvs_register_expire(void);   /* t_expire.c */
+void kvs_register_multi(void);    /* t_multi.c */
+void kvs_register_pubsub(void);   /* t_pubsub.c */
+void kvs_register_slowlog(void);  /* t_slowlog.c */
+
+#endif
