@@ -22,7 +22,10 @@ uninstall-local:
 	  rm -f '$(DESTDIR)$(sysconfdir)/kvsd.conf'; \
 	fi
 
+# m4/ must exist in the tarball: packages run autoreconf there, and
+# aclocal warns about a missing -I directory.
 EXTRA_DIST += \
+	m4/.keep \
 	contrib/systemd/kvsd.service \
 	contrib/kvsd.sysusers \
 	contrib/kvsd.tmpfiles \
