@@ -234,7 +234,7 @@ exited() {
 	state=$(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$daemon_pid/stat" 2>/dev/null)
 	[ -z "$state" ] || [ "$state" = Z ]
 }
-kill -TERM "$daemon_pid"
+kill -TERM "$daemon_pid" 2>/dev/null
 if await "$DEADLINE" exited; then
 	wait "$daemon_pid"
 	dstatus=$?
