@@ -153,6 +153,10 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 	struct kvs_cmd *cmd;
 	c->now = kvs_env_now_ms(c->eng->env);
 	cmd = kvs_cmd_lookup(c->argv[0].p, c->argv[0].len);
+	/* Subcommands are registered under "container|sub" (COMMAND INFO
+	 * names them so); that name is not something a client can run. */
+	if (cmd && strchr(cmd->name, '|'))
+		cmd = NULL;
 	if (!cmd) {
 		if (c->flags & KVS_CL_MULTI)
 			kvs_multi_flag_error(c);

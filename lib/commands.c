@@ -14,4 +14,6 @@ void kvs_cmd_register_builtin(void)
 	kvs_register_multi();
 	kvs_register_pubsub();
 	kvs_register_slowlog();
+	kvs_register_keys();
+	kvs_register_command();
 }

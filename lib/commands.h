@@ -15,5 +15,7 @@ void kvs_register_expire(void);   /* t_expire.c */
 void kvs_register_multi(void);    /* t_multi.c */
 void kvs_register_pubsub(void);   /* t_pubsub.c */
 void kvs_register_slowlog(void);  /* t_slowlog.c */
+void kvs_register_keys(void);     /* t_keys.c: DEL, SCAN, RENAME, SELECT... */
+void kvs_register_command(void);  /* t_command.c: COMMAND and its subcommands */
 
 #endif
