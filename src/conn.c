@@ -308,6 +308,7 @@ static void process_input(struct conn *c)
 	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP | KVS_CL_BLOCKED))) {
 		size_t used = 0;
 		lim.unauth = !(c->cl.flags & KVS_CL_AUTHED);
+		lim.max_multibulk = lim.unauth ? 10 : INT32_MAX;
 		enum resp_status st = resp_parse(&c->parser, c->in.data + c->in_off, c->in.len - c->in_off,
 						 &lim, &used);
 		if (st == RESP_AGAIN)

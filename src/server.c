@@ -93,6 +93,12 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 		free(p);
 		p = next;
 	}
+	if (atomic_load(&w->stop)) {
+		/* Through the wake event, not a bare loopbreak from another
+		 * thread: a loop that had not started yet would forget that. */
+		event_base_loopbreak(w->base);
+		return;
+	}
 	if (atomic_exchange(&w->kill_pending, 0))
 		conn_reap_killed(w);
 	if (atomic_exchange(&w->resume_pending, 0))
@@ -455,8 +461,10 @@ int server_run(struct server *s)
 		evconnlistener_free(s->listeners[i]);
 		s->listeners[i] = NULL;
 	}
-	for (int i = 0; i < s->nworkers; i++)
-		event_base_loopbreak(s->workers[i].base);
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].stop, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 	for (int i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i].tid, NULL);
 	return s->exit_code;

@@ -35,6 +35,7 @@ struct worker {
 	struct pending *queue;       /* accepted fds waiting to be adopted */
 	_Atomic int kill_pending;
 	_Atomic int resume_pending;
+	_Atomic int stop;
 	struct conn *conns;          /* this worker's connections */
 	struct conn *mail;           /* conns with outbox bytes (qlock) */
 	struct kvs_stats stats;      /* read by INFO from other threads */
