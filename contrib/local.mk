@@ -53,3 +53,8 @@ EXTRA_DIST += \
 	debian/kvsd.README.Debian \
 	debian/kvsd.service \
 	debian/kvsd.tmpfiles
+
+# The side-by-side benchmark (doc/BENCHMARKS.md); a --quick smoke run is
+# part of make check.
+EXTRA_DIST += contrib/bench/compare doc/BENCHMARKS.md tests/bench-smoke.sh
+TESTS += tests/bench-smoke.sh
