@@ -172,8 +172,13 @@ static int listed_subcommand(const struct kvs_cmd *cmd, const struct resp_arg *w
 
 const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 {
+	return kvs_exec_at(c, kvs_env_now_ms(c->eng->env));
+}
+
+const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now)
+{
 	struct kvs_cmd *cmd;
-	c->now = kvs_env_now_ms(c->eng->env);
+	c->now = now;
 	cmd = kvs_cmd_lookup(c->argv[0].p, c->argv[0].len);
 	/* Subcommands are registered under "container|sub" (COMMAND INFO
 	 * names them so); that name is not something a client can run. */

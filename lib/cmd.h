@@ -186,6 +186,9 @@ void kvs_multi_flag_error(struct kvs_client *c);
  * error) is appended to c->out. Returns the command run, or NULL if it was
  * rejected (unknown, arity, auth). */
 const struct kvs_cmd *kvs_exec(struct kvs_client *c);
+/* The same with the time given by the caller (the daemon reads the clock
+ * once per batch of pipelined requests instead of once per request). */
+const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now_ms);
 /* Run an already-looked-up command under its shard locks (no checks). */
 void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd);
 

@@ -327,7 +327,7 @@ static void process_input(struct conn *c)
 			const struct kvs_cmd *cmd;
 			c->cl.argc = c->parser.argc;
 			c->cl.argv = c->parser.argv;
-			cmd = kvs_exec(&c->cl);
+			cmd = kvs_exec_at(&c->cl, c->last_ms);
 			if (cmd)
 				c->last_cmd = cmd->name;
 		}
