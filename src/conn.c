@@ -301,6 +301,9 @@ static void resume_if_served(struct conn *c)
 static void process_input(struct conn *c)
 {
 	struct resp_limits lim;
+	/* One clock read for the whole batch (also on resume after a block or
+	 * a pause, so a command never runs with a stale time). */
+	c->last_ms = now_ms();
 	lim.max_bulk = (size_t)server.cfg.proto_max_bulk_len;
 	lim.max_inline = 64 * 1024;
 	lim.max_multibulk = INT32_MAX;
@@ -376,7 +379,6 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	c->in.len += (size_t)n;
 	c->w->net_input_bytes += (uint64_t)n;
-	c->last_ms = now_ms();
 	process_input(c);
 	if (c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) {
 		if (flush_out(c) < 0)
