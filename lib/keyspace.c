@@ -184,6 +184,13 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 {
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_lock(ks, i);
+	ks_swapdb_locked(ks, a, b);
+	for (unsigned i = KVS_SHARDS; i-- > 0;)
+		ks_unlock(ks, i);
+}
+
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b)
+{
 	for (unsigned i = 0; i < KVS_SHARDS; i++) {
 		struct kvs_shard *s = &ks->shard[i];
 		struct kvs_table t = s->db[a];
@@ -195,8 +202,6 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 		s->expire_cursor[a] = s->expire_cursor[b] = 0;
 		s->dirty++;
 	}
-	for (unsigned i = KVS_SHARDS; i-- > 0;)
-		ks_unlock(ks, i);
 }
 
 /* One pass over up to `budget` slots of one db from the sweep cursor.

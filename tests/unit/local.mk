@@ -34,6 +34,21 @@ tests_unit_check_t_expire_SOURCES = tests/unit/check_t_expire.c tests/unit/exec_
 tests_unit_check_t_expire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_t_expire_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_keys
+tests_unit_check_t_keys_SOURCES = tests/unit/check_t_keys.c tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_keys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_keys_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_command
+tests_unit_check_t_command_SOURCES = tests/unit/check_t_command.c tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_command_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_command_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_table
+tests_unit_check_table_SOURCES = tests/unit/check_table.c tests/unit/testenv.h
+tests_unit_check_table_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_table_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_t_bitmap
 tests_unit_check_t_bitmap_SOURCES = tests/unit/check_t_bitmap.c tests/unit/exec_fixture.h tests/unit/testenv.h
 tests_unit_check_t_bitmap_CFLAGS = $(UNIT_CFLAGS)
