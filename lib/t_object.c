@@ -27,19 +27,19 @@
 #include "entry.h"
 #include "util.h"
 
-/* ---- subcommand dispatch ---------------------------------------------- */
+/* ---- subcommands --------------------------------------------------------- */
 
-struct subcmd {
-	const char *name;      /* lower case */
-	int arity;             /* counting the container: N exact, -N at least */
-	kvs_cmd_fn *fn;
-};
+/* OBJECT and MEMORY are containers: kvs_exec runs their registered
+ * "object|encoding"... entries, which carry their own arity and key
+ * position (so kvs_call locks the key's shard). */
 
+/* "<CONTAINER> <subcommand> ..." and the lines of help, as Redis's
+ * addReplyHelp. */
 static void reply_help(struct kvs_client *c, const char *const *lines, size_t n)
 {
 	char first[128];
 	size_t i;
-	for (i = 0; c->cmd->name[i] && i < 64; i++)
+	for (i = 0; c->cmd->name[i] && c->cmd->name[i] != '|' && i < 64; i++)
 		first[i] = (char)toupper((unsigned char)c->cmd->name[i]);
 	snprintf(first + i, sizeof first - i, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
 	reply_array(c, (long long)n + 3);
@@ -50,30 +50,17 @@ static void reply_help(struct kvs_client *c, const char *const *lines, size_t n)
 	reply_status(c, "    Prints this help.");
 }
 
-/* Run argv[1]'s subcommand from subs[0..n) with Redis 7's errors for an
- * unknown one and for a wrong argument count. */
-static void dispatch(struct kvs_client *c, const struct subcmd *subs, size_t n)
+/* The container itself: kvs_exec only gets here for a subcommand that is
+ * listed but not registered, which the tables below never leave. */
+static void cmd_container(struct kvs_client *c)
 {
-	const struct resp_arg *a = &c->argv[1];
-	for (size_t i = 0; i < n; i++) {
-		if (!kvs_eqi(a->p, a->len, subs[i].name))
-			continue;
-		if ((subs[i].arity > 0 && c->argc != subs[i].arity) ||
-		    (subs[i].arity < 0 && c->argc < -subs[i].arity)) {
-			reply_errorf(c, "ERR wrong number of arguments for '%s|%s' command", c->cmd->name,
-				     subs[i].name);
-			return;
-		}
-		subs[i].fn(c);
-		return;
-	}
 	char up[32];
 	size_t i;
 	for (i = 0; c->cmd->name[i] && i < sizeof up - 1; i++)
 		up[i] = (char)toupper((unsigned char)c->cmd->name[i]);
 	up[i] = '\0';
-	reply_errorf(c, "ERR unknown subcommand '%.*s'. Try %s HELP.", a->len > 128 ? 128 : (int)a->len,
-		     a->p, up);
+	reply_errorf(c, "ERR unknown subcommand '%.*s'. Try %s HELP.",
+		     c->argv[1].len > 128 ? 128 : (int)c->argv[1].len, c->argv[1].p, up);
 }
 
 /* The key at argv[2], looked up without touching its access clock; nil
@@ -162,19 +149,6 @@ static void object_help(struct kvs_client *c)
 	reply_help(c, help, sizeof help / sizeof *help);
 }
 
-static const struct subcmd object_subs[] = {
-	{ "encoding", 3, object_encoding },
-	{ "freq", 3, object_freq },
-	{ "idletime", 3, object_idletime },
-	{ "refcount", 3, object_refcount },
-	{ "help", 2, object_help },
-};
-
-static void cmd_object(struct kvs_client *c)
-{
-	dispatch(c, object_subs, sizeof object_subs / sizeof *object_subs);
-}
-
 /* ---- MEMORY ------------------------------------------------------------ */
 
 /* MEMORY USAGE key [SAMPLES n]: the entry with everything it owns, plus
@@ -212,27 +186,6 @@ static void memory_help(struct kvs_client *c)
 		"    sampled up to <count> times (default: 5, 0 means sample all).",
 	};
 	reply_help(c, help, sizeof help / sizeof *help);
-}
-
-static const struct subcmd memory_subs[] = {
-	{ "usage", -3, memory_usage },
-	{ "help", 2, memory_help },
-};
-
-static void cmd_memory(struct kvs_client *c)
-{
-	dispatch(c, memory_subs, sizeof memory_subs / sizeof *memory_subs);
-}
-
-/* The shard lock of argv[2] for MEMORY USAGE / OBJECT: both are keyed at
- * argv[2] when the subcommand takes a key. */
-static int sub_getkeys(int argc, const struct resp_arg *argv, int *keys, int max)
-{
-	if (argc < 3 || kvs_eqi(argv[1].p, argv[1].len, "help"))
-		return 0;
-	if (max > 0)
-		keys[0] = 2;
-	return 1;
 }
 
 /* ---- WAIT -------------------------------------------------------------- */
@@ -296,17 +249,35 @@ static const char *const object_subnames[] = { "object|encoding", "object|freq",
 						"object|refcount", "object|help", NULL };
 static const char *const memory_subnames[] = { "memory|usage", "memory|help", NULL };
 
+#define R KVS_CMD_READONLY
+#define KEY2 .first_key = 2, .last_key = 2, .key_step = 1
+#define SUB(n, a, f, k, fn_, grp, since_, sum) \
+	{ .name = n, .arity = a, .flags = f, k, .fn = fn_, .group = grp, .since = since_, .summary = sum }
+
 static struct kvs_cmd object_cmds[] = {
-	{ .name = "object", .arity = -2, .flags = KVS_CMD_READONLY, .getkeys = sub_getkeys,
-	  .fn = cmd_object, .group = "generic", .since = "2.2.3",
-	  .summary = "A container for object introspection commands", .subcommands = object_subnames },
-	{ .name = "memory", .arity = -2, .flags = KVS_CMD_READONLY, .getkeys = sub_getkeys,
-	  .fn = cmd_memory, .group = "server", .since = "4.0.0",
-	  .summary = "A container for memory diagnostics commands", .subcommands = memory_subnames },
+	{ .name = "object", .arity = -2, .flags = R, .fn = cmd_container, .group = "generic",
+	  .since = "2.2.3", .summary = "A container for object introspection commands",
+	  .subcommands = object_subnames },
+	SUB("object|encoding", 3, R, KEY2, object_encoding, "generic", "2.2.3",
+	    "Inspect the internal encoding of a Redis object"),
+	SUB("object|freq", 3, R, KEY2, object_freq, "generic", "4.0.0",
+	    "Get the logarithmic access frequency counter of a Redis object"),
+	SUB("object|idletime", 3, R, KEY2, object_idletime, "generic", "2.2.3",
+	    "Get the time since a Redis object was last accessed"),
+	SUB("object|refcount", 3, R, KEY2, object_refcount, "generic", "2.2.3",
+	    "Get the number of references to the value of the key"),
+	SUB("object|help", 2, R | KVS_CMD_LOADING | KVS_CMD_STALE, .first_key = 0, object_help, "generic", "6.2.0",
+	    "Show helpful text about the different subcommands"),
+	{ .name = "memory", .arity = -2, .flags = R, .fn = cmd_container, .group = "server",
+	  .since = "4.0.0", .summary = "A container for memory diagnostics commands",
+	  .subcommands = memory_subnames },
+	SUB("memory|usage", -3, R, KEY2, memory_usage, "server", "4.0.0", "Estimate the memory usage of a key"),
+	SUB("memory|help", 2, R | KVS_CMD_LOADING | KVS_CMD_STALE, .first_key = 0, memory_help, "server", "4.0.0",
+	    "Show helpful text about the different subcommands"),
 	{ .name = "wait", .arity = 3, .flags = KVS_CMD_NOSCRIPT, .fn = cmd_wait, .group = "generic",
 	  .since = "3.0.0",
 	  .summary = "Wait for the synchronous replication of all the write commands sent in the context of the current connection" },
-	{ .name = "lolwut", .arity = -1, .flags = KVS_CMD_READONLY | KVS_CMD_FAST | KVS_CMD_NOLOCK,
+	{ .name = "lolwut", .arity = -1, .flags = R | KVS_CMD_FAST | KVS_CMD_NOLOCK,
 	  .fn = cmd_lolwut, .group = "server", .since = "5.0.0",
 	  .summary = "Display some computer art and the Redis version" },
 };

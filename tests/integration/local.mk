@@ -17,6 +17,8 @@ EXTRA_DIST += \
 	tests/integration/test_protocol.py \
 	tests/integration/test_resp3.py \
 	tests/integration/test_server.py \
-	tests/integration/test_strings.py
+	tests/integration/test_strings.py \
+	tests/integration/test_bitmaps.py \
+	tests/integration/test_object.py
 
 TESTS += tests/integration/run.sh
