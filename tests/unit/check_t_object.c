@@ -316,12 +316,13 @@ START_TEST(memory_usage)
 	char big[1001];
 	memset(big, 'x', 1000);
 	big[1000] = '\0';
-	EXPECT("+OK\r\n", "SET", "a", "v");
-	EXPECT("+OK\r\n", "SET", "b", big);
-	long long small = int_reply("MEMORY", "USAGE", "a");
-	long long large = int_reply("MEMORY", "USAGE", "b");
+	/* Same shard (hash tag), so the same share of the slot arrays. */
+	EXPECT("+OK\r\n", "SET", "{t}a", "v");
+	EXPECT("+OK\r\n", "SET", "{t}b", big);
+	long long small = int_reply("MEMORY", "USAGE", "{t}a");
+	long long large = int_reply("MEMORY", "USAGE", "{t}b");
 	/* At least the entry's own bytes; the big value counts in full. */
-	ck_assert_int_ge(small, 12 + 1 + 1 + 1 + 1);
+	ck_assert_int_ge(small, 12 + 1 + 4 + 1 + 1);
 	ck_assert_int_ge(large, small + 1000);
 	ck_assert_int_lt(large, small + 1100);
 	EXPECT("$-1\r\n", "MEMORY", "USAGE", "nokey");
@@ -330,7 +331,7 @@ START_TEST(memory_usage)
 	EXPECT(NOTINT, "MEMORY", "USAGE", "a", "samples", "x");
 	EXPECT(NOTINT, "MEMORY", "USAGE", "nokey", "samples", "x");
 	EXPECT(SYNTAX, "MEMORY", "USAGE", "a", "foo");
-	const char *argv[] = { "MEMORY", "USAGE", "a", "SAMPLES", "0" };
+	const char *argv[] = { "MEMORY", "USAGE", "{t}a", "SAMPLES", "0" };
 	size_t len;
 	char *r = fx_execv(5, argv, NULL, &len);
 	ck_assert_int_eq(strtoll(r + 1, NULL, 10), small);
