@@ -13,8 +13,12 @@
  *  - OBJECT FREQ: kvsd tracks no access frequency (no LFU eviction), so it
  *    gives the error Redis gives when no LFU policy is selected.
  *  - OBJECT REFCOUNT is always 1: values are never shared.
+ *  - MEMORY has USAGE and HELP only (DOCTOR, STATS, MALLOC-STATS and
+ *    PURGE need the daemon's allocator); USAGE measures whole values, so
+ *    SAMPLES is validated and otherwise ignored.
  *  - WAIT: kvsd replicates by asynchronous gossip between masters, there
- *    are no acknowledging replicas to wait for, so it answers 0 at once.
+ *    are no acknowledging replicas to wait for, so it answers 0 at once
+ *    (Redis would block until the timeout when asked for replicas).
  * These lookups do not touch the key's access clock, as in Redis.
  */
 #include "config.h"
@@ -255,7 +259,7 @@ static const char *const memory_subnames[] = { "memory|usage", "memory|help", NU
 	{ .name = n, .arity = a, .flags = f, k, .fn = fn_, .group = grp, .since = since_, .summary = sum }
 
 static struct kvs_cmd object_cmds[] = {
-	{ .name = "object", .arity = -2, .flags = R, .fn = cmd_container, .group = "generic",
+	{ .name = "object", .arity = -2, .flags = 0, .fn = cmd_container, .group = "generic",
 	  .since = "2.2.3", .summary = "A container for object introspection commands",
 	  .subcommands = object_subnames },
 	SUB("object|encoding", 3, R, KEY2, object_encoding, "generic", "2.2.3",
@@ -268,7 +272,7 @@ static struct kvs_cmd object_cmds[] = {
 	    "Get the number of references to the value of the key"),
 	SUB("object|help", 2, R | KVS_CMD_LOADING | KVS_CMD_STALE, .first_key = 0, object_help, "generic", "6.2.0",
 	    "Show helpful text about the different subcommands"),
-	{ .name = "memory", .arity = -2, .flags = R, .fn = cmd_container, .group = "server",
+	{ .name = "memory", .arity = -2, .flags = 0, .fn = cmd_container, .group = "server",
 	  .since = "4.0.0", .summary = "A container for memory diagnostics commands",
 	  .subcommands = memory_subnames },
 	SUB("memory|usage", -3, R, KEY2, memory_usage, "server", "4.0.0", "Estimate the memory usage of a key"),
