@@ -225,6 +225,13 @@ const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now)
 		c->stats->rejected_calls++;
 		return NULL;
 	}
+	if ((cmd->flags & KVS_CMD_DENYOOM) && atomic_load_explicit(&c->eng->oom, memory_order_relaxed)) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
+		reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
+		c->stats->rejected_calls++;
+		return NULL;
+	}
 	if (c->eng->loading && !(cmd->flags & KVS_CMD_LOADING)) {
 		reply_error(c, "LOADING kvsd is loading the dataset in memory");
 		c->stats->rejected_calls++;

@@ -138,6 +138,7 @@ struct kvs_engine {
 	_Atomic int nmonitors;
 	_Atomic long long slowlog_slower_than; /* us; < 0 disables */
 	_Atomic long long slowlog_max_len;
+	_Atomic int oom;                  /* over maxmemory: DENYOOM commands fail */
 };
 
 /* ---- slowlog / monitor (t_slowlog.c) ------------------------------------ */

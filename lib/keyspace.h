@@ -47,6 +47,7 @@ struct kvs_shard {
 	uint64_t hlc;                /* shard clock (hlc.h) */
 	uint64_t dirty;              /* changes since start */
 	uint64_t expired;            /* keys reclaimed by expiry (lazy + active) */
+	uint64_t evicted;            /* keys evicted for maxmemory */
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
 	unsigned index;
 	struct kvs_blockreg *blocked;  /* clients blocked on keys (block.c) */

@@ -25,4 +25,5 @@ lib_libkvs_a_SOURCES = \
 	lib/outbox.h lib/outbox.c \
 	lib/t_pubsub.c \
 	lib/block.h lib/block.c \
-	lib/t_slowlog.c
+	lib/t_slowlog.c \
+	lib/evict.h lib/evict.c

@@ -420,7 +420,7 @@ static void client_cmd(struct kvs_client *c)
 }
 
 /* ---- INFO --------------------------------------------------------------- */
-static void mem_stats(size_t *used, size_t *rss)
+void server_mem_stats(size_t *used, size_t *rss)
 {
 	*used = 0;
 	*rss = 0;
@@ -440,6 +440,13 @@ static void mem_stats(size_t *used, size_t *rss)
 	}
 	if (*used == 0)
 		*used = *rss;
+}
+
+static const char *maxmemory_policy_name(int p)
+{
+	static const char *const names[] = { "noeviction", "allkeys-lru", "volatile-lru", "allkeys-random",
+					     "volatile-random", "volatile-ttl", "allkeys-lfu", "volatile-lfu" };
+	return p >= 0 && p < (int)(sizeof names / sizeof *names) ? names[p] : "noeviction";
 }
 
 static void human_bytes(char *buf, size_t cap, double n)
@@ -506,14 +513,14 @@ static void info_cmd(struct kvs_client *c)
 	if (want_section(c, "memory", 1)) {
 		size_t used, rss;
 		char h1[32], h2[32];
-		mem_stats(&used, &rss);
+		server_mem_stats(&used, &rss);
 		human_bytes(h1, sizeof h1, (double)used);
 		human_bytes(h2, sizeof h2, (double)rss);
 		SECTION("Memory");
 		bprintf(&b, "used_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\n"
 			"used_memory_rss_human:%s\r\nmaxmemory:%lld\r\nmaxmemory_policy:%s\r\n"
 			"mem_fragmentation_ratio:%.2f\r\nmem_allocator:%s\r\n",
-			used, h1, rss, h2, server.cfg.maxmemory, "noeviction",
+			used, h1, rss, h2, server.cfg.maxmemory, maxmemory_policy_name(server.cfg.maxmemory_policy),
 			used ? (double)rss / (double)used : 0.0,
 #ifdef HAVE_JEMALLOC
 			"jemalloc"
@@ -534,19 +541,22 @@ static void info_cmd(struct kvs_client *c)
 	}
 	if (want_section(c, "stats", 1)) {
 		struct kvs_stats st;
-		uint64_t in, out, expired = 0;
+		uint64_t in, out, expired = 0, evicted = 0;
 		server_stats(&server, &st, &in, &out);
-		for (unsigned i = 0; i < KVS_SHARDS; i++)
+		for (unsigned i = 0; i < KVS_SHARDS; i++) {
 			expired += server.eng.ks.shard[i].expired;
+			evicted += server.eng.ks.shard[i].evicted;
+		}
 		SECTION("Stats");
 		bprintf(&b, "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
 			"instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
-			"rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
+			"rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
 			"keyspace_misses:%llu\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:0\r\n"
 			"unexpected_error_replies:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\n",
 			(unsigned long long)atomic_load(&server.total_connections), (unsigned long long)st.commands,
 			(unsigned long long)in, (unsigned long long)out,
 			(unsigned long long)atomic_load(&server.rejected_connections), (unsigned long long)expired,
+			(unsigned long long)evicted,
 			(unsigned long long)st.keyspace_hits, (unsigned long long)st.keyspace_misses);
 	}
 	if (want_section(c, "replication", 1)) {

@@ -21,6 +21,7 @@
 #include <pthread_np.h>
 #endif
 #include "conn.h"
+#include "evict.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -385,6 +386,35 @@ void server_request_shutdown(struct server *s)
 	event_active(s->shutdown_ev, EV_READ, 0);
 }
 
+_Static_assert((int)KVS_EVICT_VOLATILE_LFU == (int)KVS_MAXMEM_VOLATILE_LFU && (int)KVS_EVICT_ALLKEYS_LRU == (int)KVS_MAXMEM_ALLKEYS_LRU,
+	       "maxmemory-policy numbering differs between config and engine");
+
+/* maxmemory: evict by policy while over the limit; when nothing can be
+ * evicted, commands that may grow memory (DENYOOM) fail with -OOM until
+ * usage drops. Checked every tick (hz), so the limit can be overshot by
+ * what clients write in one tick. */
+static void enforce_maxmemory(struct server *s)
+{
+	long long max = s->cfg.maxmemory;
+	size_t used, rss;
+	if (max <= 0) {
+		atomic_store(&s->eng.oom, 0);
+		return;
+	}
+	server_mem_stats(&used, &rss);
+	int n = 0;
+	uint64_t now = real_now_ms(NULL);
+	while ((long long)used > max && n < 100000) {
+		if (!ks_evict_one(&s->eng.ks, s->cfg.maxmemory_policy, real_random(NULL), now))
+			break;
+		if (++n % 64 == 0)
+			server_mem_stats(&used, &rss);
+	}
+	if (n)
+		server_mem_stats(&used, &rss);
+	atomic_store(&s->eng.oom, (long long)used > max);
+}
+
 static void on_cron(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
@@ -394,6 +424,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	 * shard's lock, so clients of other shards are never held up. */
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_expire_step(&s->eng.ks, i, 512);
+	enforce_maxmemory(s);
 }
 
 static int ncpus(void)

@@ -88,6 +88,8 @@ void server_wake_worker(struct worker *w);
 void server_resume_paused(struct server *s);
 
 /* src/cmd_server.c */
+/* Allocated bytes (jemalloc's count; RSS without jemalloc) and RSS. */
+void server_mem_stats(size_t *used, size_t *rss);
 void register_server_commands(void);
 /* Push run-time changeable settings into the engine (after CONFIG SET). */
 void config_sync_runtime(void);
