@@ -16,4 +16,8 @@ lib_libkvs_a_SOURCES = \
 	lib/t_string.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
-	lib/t_command.c
+	lib/t_command.c \
+	lib/commands.h lib/commands.c \
+	lib/object.h lib/object.c \
+	lib/t_hash.c \
+	lib/t_set.c
