@@ -40,6 +40,8 @@
 #define KVS_CMD_NOMULTI    0x1000u  /* not allowed inside MULTI */
 #define KVS_CMD_SKIP_SLOWLOG 0x2000u
 #define KVS_CMD_BLOCKING   0x4000u
+#define KVS_CMD_NOQUEUE    0x8000u  /* runs at once even inside MULTI */
+#define KVS_CMD_SUBCTX     0x10000u /* allowed in RESP2 subscribed context */
 
 struct kvs_client;
 typedef void kvs_cmd_fn(struct kvs_client *c);
@@ -75,6 +77,11 @@ struct kvs_cmd {
 #define KVS_CL_DIRTY_CAS     0x0080u
 #define KVS_CL_PUBSUB        0x0100u
 #define KVS_CL_READONLY_ERR  0x0200u
+#define KVS_CL_IN_EXEC       0x0400u  /* running EXEC's queue: never block */
+#define KVS_CL_BLOCKED       0x0800u  /* waiting in a blocking command */
+#define KVS_CL_SERVING       0x1000u  /* re-run for a blocked client (block.c) */
+#define KVS_CL_WOULD_BLOCK   0x2000u  /* ...and it found nothing to take */
+#define KVS_CL_MONITOR       0x4000u  /* in MONITOR mode */
 
 struct kvs_engine;
 
@@ -101,7 +108,19 @@ struct kvs_client {
 	const struct kvs_cmd *cmd;
 	uint64_t now;                /* env now_ms at the start of the command */
 	uint32_t locked;             /* bit per shard whose lock is held */
+	uint32_t held;               /* shards EXEC holds for the whole queue */
+	struct kvs_multi *multi;     /* MULTI queue and WATCHed keys; owned */
+	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
+	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
+	uint32_t touched;            /* shards the last command locked */
+	const char *addr;            /* "ip:port" for SLOWLOG/MONITOR; borrowed */
+	char *const *namep;          /* CLIENT SETNAME name; borrowed */
+	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
+					reference owned, closed by the daemon */
 };
+
+/* Release what a client owns in the engine (MULTI queue, watches). */
+void kvs_client_free(struct kvs_client *c);
 
 /* The engine: keyspace + the things every command may need. Owned by the
  * daemon (or the test / simulator) that created it. */
@@ -113,7 +132,28 @@ struct kvs_engine {
 	/* Hook for commands the daemon implements around the engine (e.g.
 	 * SHUTDOWN); NULL when absent. */
 	void *daemon;
+	struct kvs_pubsub *ps;            /* pub/sub registry; lazily created */
+	struct kvs_slowlog *slowlog;      /* lazily created */
+	struct kvs_monitors *monitors;    /* lazily created */
+	_Atomic int nmonitors;
+	_Atomic long long slowlog_slower_than; /* us; < 0 disables */
+	_Atomic long long slowlog_max_len;
 };
+
+/* ---- slowlog / monitor (t_slowlog.c) ------------------------------------ */
+void kvs_slowlog_add(struct kvs_client *c, uint64_t usec);
+void kvs_monitor_feed(struct kvs_client *c);
+void kvs_monitor_remove(struct kvs_client *c);
+void kvs_slowlog_destroy(struct kvs_engine *eng);
+
+/* ---- pub/sub (t_pubsub.c) --------------------------------------------- */
+/* Channels + patterns this client is subscribed to. */
+int kvs_pubsub_count(const struct kvs_client *c);
+/* Send msg to channel's subscribers; returns how many received it. */
+long long kvs_pubsub_publish(struct kvs_client *c, const char *ch, size_t chlen, const char *msg, size_t mlen);
+/* Drop every subscription of c (disconnect). */
+void kvs_pubsub_client_free(struct kvs_client *c);
+void kvs_pubsub_destroy(struct kvs_engine *eng);
 
 /* ---- registry -------------------------------------------------------- */
 /* Add n commands (array owned by the caller, static). Call before threads
@@ -132,11 +172,23 @@ void kvs_cmd_register_builtin(void);
 int kvs_cmd_keys(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv,
 		 int *keys, int max);
 
+/* Shards (bit mask) the keys of a request live in. */
+uint32_t kvs_cmd_shard_mask(const struct kvs_cmd *cmd, int argc, const struct resp_arg *argv);
+
+/* ---- transactions (t_multi.c) ------------------------------------------ */
+/* Queue c's current request (inside MULTI) and reply +QUEUED. */
+void kvs_multi_queue(struct kvs_client *c, const struct kvs_cmd *cmd);
+/* A queued request was rejected: EXEC will answer EXECABORT. */
+void kvs_multi_flag_error(struct kvs_client *c);
+
 /* ---- execution ------------------------------------------------------- */
 /* Execute c->argv[0..argc) with all checks and locking; the reply (or an
  * error) is appended to c->out. Returns the command run, or NULL if it was
  * rejected (unknown, arity, auth). */
 const struct kvs_cmd *kvs_exec(struct kvs_client *c);
+/* The same with the time given by the caller (the daemon reads the clock
+ * once per batch of pipelined requests instead of once per request). */
+const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now_ms);
 /* Run an already-looked-up command under its shard locks (no checks). */
 void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd);
 

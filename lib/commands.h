@@ -1,17 +1,23 @@
 /*
- * commands.h - the command groups libkvs implements.
+ * commands.h - the registration functions of the command groups libkvs
+ * implements. Each adds its group's static struct kvs_cmd table with
+ * kvs_cmd_register(); kvs_cmd_register_builtin() (commands.c) calls them
+ * all once. A duplicate command name aborts: it can only be a broken build.
  *
- * Each group's file (t_hash.c, t_set.c, ...) has one kvs_register_xxx()
- * that fills its kvs_type_ops hooks (for PTR-encoded types) and registers
- * its command table with kvs_cmd_register(). kvs_cmd_register_builtin()
- * (cmd.h) calls them all once, before any thread starts.
+ * Other groups add their kvs_register_<group>() here and a call in
+ * commands.c.
  */
 #ifndef KVS_COMMANDS_H
 #define KVS_COMMANDS_H
 
-#include "cmd.h"
-
-void kvs_register_hash(void);
-void kvs_register_set(void);
+void kvs_register_string(void);   /* t_string.c */
+void kvs_register_expire(void);   /* t_expire.c */
+void kvs_register_multi(void);    /* t_multi.c */
+void kvs_register_pubsub(void);   /* t_pubsub.c */
+void kvs_register_slowlog(void);  /* t_slowlog.c */
+void kvs_register_keys(void);     /* t_keys.c: DEL, SCAN, RENAME, SELECT... */
+void kvs_register_hash(void);     /* t_hash.c: HSET..HSCAN, hash type hooks */
+void kvs_register_set(void);      /* t_set.c: SADD..SSCAN, set type hooks */
+void kvs_register_command(void);  /* t_command.c: COMMAND and its subcommands */
 
 #endif

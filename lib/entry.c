@@ -4,7 +4,9 @@
 #include "entry.h"
 #include "util.h"
 
-#ifdef HAVE_MALLOC_USABLE_SIZE
+#if defined(HAVE_MALLOC_USABLE_SIZE) && defined(HAVE_MALLOC_NP_H)
+#include <malloc_np.h> /* FreeBSD */
+#elif defined(HAVE_MALLOC_USABLE_SIZE) && defined(HAVE_MALLOC_H)
 #include <malloc.h>
 #endif
 

@@ -1,6 +1,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include "block.h"
 #include "hlc.h"
 #include "keyspace.h"
 #include "util.h"
@@ -39,6 +40,7 @@ void kvs_keyspace_destroy(struct kvs_keyspace *ks)
 		free(s->db);
 		free(s->nexpires);
 		free(s->expire_cursor);
+		kvs_block_shard_free(s);
 		pthread_mutex_destroy(&s->lock);
 	}
 }
@@ -47,6 +49,8 @@ static void notify(struct kvs_keyspace *ks, struct kvs_shard *s, int db, enum kv
 		   const char *key, size_t klen, const struct kvs_entry *e)
 {
 	s->dirty++;
+	if (s->blocked && key)
+		kvs_block_key_changed(s, db, key, klen);
 	if (ks->on_change)
 		ks->on_change(ks->on_change_arg, s->index, db, what, key, klen, e);
 }
@@ -177,6 +181,13 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 {
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_lock(ks, i);
+	ks_swapdb_locked(ks, a, b);
+	for (unsigned i = KVS_SHARDS; i-- > 0;)
+		ks_unlock(ks, i);
+}
+
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b)
+{
 	for (unsigned i = 0; i < KVS_SHARDS; i++) {
 		struct kvs_shard *s = &ks->shard[i];
 		struct kvs_table t = s->db[a];
@@ -188,8 +199,6 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 		s->expire_cursor[a] = s->expire_cursor[b] = 0;
 		s->dirty++;
 	}
-	for (unsigned i = KVS_SHARDS; i-- > 0;)
-		ks_unlock(ks, i);
 }
 
 /* One pass over up to `budget` slots of one db from the sweep cursor.

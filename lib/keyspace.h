@@ -49,6 +49,7 @@ struct kvs_shard {
 	uint64_t expired;            /* keys reclaimed by expiry (lazy + active) */
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
 	unsigned index;
+	struct kvs_blockreg *blocked;  /* clients blocked on keys (block.c) */
 } __attribute__((aligned(64)));
 
 struct kvs_keyspace {
@@ -121,6 +122,9 @@ static inline size_t ks_shard_size(const struct kvs_shard *s, int db) { return s
 void ks_flush_shard(struct kvs_keyspace *ks, unsigned shard, int db, uint64_t now);
 /* Swap databases a and b in every shard; takes all shard locks itself. */
 void ks_swapdb(struct kvs_keyspace *ks, int a, int b);
+/* The same for a caller that already holds every shard lock (SWAPDB run
+ * by EXEC, which holds them for the whole transaction). */
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b);
 
 /* Active expiry: one bounded step over one shard (takes its lock itself).
  * Visits at most `budget` slots per db with TTL keys, repeating while more

@@ -11,13 +11,18 @@ lib_libkvs_a_SOURCES = \
 	lib/keyspace.h lib/keyspace.c \
 	lib/cmd.h lib/cmd.c \
 	lib/reply.c \
+	lib/commands.h lib/commands.c \
 	lib/util.h lib/util.c \
 	lib/glob.c \
 	lib/t_string.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
 	lib/t_command.c \
-	lib/commands.h lib/commands.c \
+	lib/t_multi.c \
+	lib/outbox.h lib/outbox.c \
+	lib/t_pubsub.c \
+	lib/block.h lib/block.c \
+	lib/t_slowlog.c \
 	lib/object.h lib/object.c \
 	lib/t_hash.c \
 	lib/t_set.c

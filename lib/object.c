@@ -280,20 +280,26 @@ void kvs_reply_elem_value(struct kvs_client *c, const struct kvs_entry *e)
 /* ---- HSCAN / SSCAN ----------------------------------------------------- */
 int kvs_parse_cursor(const char *s, size_t len, uint64_t *out)
 {
-	unsigned long long v;
-	size_t i = 0;
+	/* strtoul() stops at a NUL and takes "" as 0. */
+	const char *nul = memchr(s, '\0', len);
+	size_t n = nul ? (size_t)(nul - s) : len, i = 0, first;
+	uint64_t v = 0;
 	int neg = 0;
-	if (len == 0 || isspace((unsigned char)s[0]))
+	if (n > 0 && isspace((unsigned char)s[0]))
 		return 0;
-	if (s[0] == '+' || s[0] == '-') {
+	if (n > 0 && (s[0] == '+' || s[0] == '-')) {
 		neg = s[0] == '-';
 		i = 1;
 	}
-	while (i < len - 1 && s[i] == '0')  /* strtoul takes leading zeros */
-		i++;
-	if (i == len || !kvs_str2ull(s + i, len - i, &v))
+	for (first = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	if (n > 0 && (i == first || i != n))
 		return 0;
-	*out = neg ? 0 - (uint64_t)v : (uint64_t)v;
+	*out = neg ? 0 - v : v;
 	return 1;
 }
 

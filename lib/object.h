@@ -126,8 +126,9 @@ void kvs_reply_elem_value(struct kvs_client *c, const struct kvs_entry *e);
  * with_values replies field/value pairs. */
 void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values);
 
-/* Parse a SCAN cursor as Redis does (strtoul rules: optional sign, decimal,
- * no leading space, must fit 64 bits). 1 on success. */
+/* Parse a SCAN cursor as Redis 7.0 does with strtoul(): no leading space,
+ * an optional sign ("-1" wraps around), decimal digits that fit 64 bits,
+ * the string ends at an embedded NUL and "" is 0. 1 on success. */
 int kvs_parse_cursor(const char *s, size_t len, uint64_t *out);
 
 #endif

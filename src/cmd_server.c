@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -15,6 +16,7 @@
 #ifdef HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
+#include "block.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -29,7 +31,12 @@ static void ping_cmd(struct kvs_client *c)
 		reply_wrong_arity(c, "ping");
 		return;
 	}
-	if (c->argc == 2)
+	if ((c->flags & KVS_CL_PUBSUB) && c->proto == 2) {
+		/* Subscribed RESP2 clients get ping replies in message form. */
+		reply_array(c, 2);
+		reply_bulk_cstr(c, "pong");
+		reply_bulk(c, c->argc == 2 ? c->argv[1].p : "", c->argc == 2 ? c->argv[1].len : 0);
+	} else if (c->argc == 2)
 		reply_bulk(c, c->argv[1].p, c->argv[1].len);
 	else
 		reply_status(c, "PONG");
@@ -145,7 +152,7 @@ static void hello_cmd(struct kvs_client *c)
 	}
 	if (!(c->flags & KVS_CL_AUTHED)) {
 		reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-			       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+			       "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
 			       "select the RESP protocol version at the same time");
 		return;
 	}
@@ -359,9 +366,37 @@ static void client_cmd(struct kvs_client *c)
 			return;
 		}
 		reply_ok(c);
+	} else if (arg_is(c, 1, "pause") && (c->argc == 3 || c->argc == 4)) {
+		long long ms;
+		int writes = 0;
+		if (!kvs_str2ll(c->argv[2].p, c->argv[2].len, &ms) || ms < 0) {
+			reply_error(c, "ERR timeout is not an integer or out of range");
+			return;
+		}
+		if (c->argc == 4) {
+			if (arg_is(c, 3, "write"))
+				writes = 1;
+			else if (!arg_is(c, 3, "all")) {
+				reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+				return;
+			}
+		}
+		/* Like Redis, a pause never shortens one already in force. */
+		uint64_t until = c->now + (uint64_t)ms, cur = atomic_load(&server.pause_until);
+		if (until > cur || c->now >= cur)
+			atomic_store(&server.pause_until, until);
+		if (c->now >= cur || !writes)
+			atomic_store(&server.pause_writes_only, writes);
+		reply_ok(c);
+	} else if (arg_is(c, 1, "unpause") && c->argc == 2) {
+		atomic_store(&server.pause_until, 0);
+		server_resume_paused(&server);
+		reply_ok(c);
 	} else if (arg_is(c, 1, "help") && c->argc == 2) {
 		static const char *help[] = {
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 			"GETNAME", "    Return the name of the current connection.",
 			"ID", "    Return the ID of the current connection.",
 			"INFO", "    Return information about the current client connection.",
@@ -465,8 +500,8 @@ static void info_cmd(struct kvs_client *c)
 	}
 	if (want_section(c, "clients", 1)) {
 		SECTION("Clients");
-		bprintf(&b, "connected_clients:%d\r\nmaxclients:%d\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
-			atomic_load(&server.nclients), server.cfg.maxclients);
+		bprintf(&b, "connected_clients:%d\r\nmaxclients:%d\r\nblocked_clients:%lld\r\ntracking_clients:0\r\n",
+			atomic_load(&server.nclients), server.cfg.maxclients, kvs_block_count());
 	}
 	if (want_section(c, "memory", 1)) {
 		size_t used, rss;
@@ -568,15 +603,25 @@ struct config_reply {
 static void config_collect(void *arg, const char *name, const char *value)
 {
 	struct config_reply *r = arg;
+	/* Several patterns may match one directive: list it once. */
+	for (size_t off = 0; off < r->tmp.len;) {
+		size_t l = strlen(r->tmp.data + off);
+		if (strcasecmp(r->tmp.data + off, name) == 0)
+			return;
+		off += l + 1;
+		off += strlen(r->tmp.data + off) + 1;
+	}
 	kvs_buf_append(&r->tmp, name, strlen(name) + 1);
 	kvs_buf_append(&r->tmp, value, strlen(value) + 1);
 	r->n++;
 }
 
-static void config_sync_runtime(void)
+void config_sync_runtime(void)
 {
 	log_set_level(server.cfg.loglevel);
 	server.eng.proto_max_bulk_len = server.cfg.proto_max_bulk_len;
+	atomic_store(&server.eng.slowlog_slower_than, server.cfg.slowlog_log_slower_than);
+	atomic_store(&server.eng.slowlog_max_len, server.cfg.slowlog_max_len);
 }
 
 static void config_cmd(struct kvs_client *c)
@@ -588,6 +633,9 @@ static void config_cmd(struct kvs_client *c)
 			char pat[256];
 			snprintf(pat, sizeof pat, "%.*s", (int)c->argv[i].len, c->argv[i].p);
 			config_get(&server.cfg, pat, config_collect, &r);
+			/* kvsd has no AOF; tools such as redis-benchmark ask. */
+			if (kvs_glob(pat, strlen(pat), "appendonly", 10, 1))
+				config_collect(&r, "appendonly", "no");
 		}
 		pthread_mutex_unlock(&config_lock);
 		reply_map(c, r.n);
@@ -597,24 +645,25 @@ static void config_cmd(struct kvs_client *c)
 			off += l + 1;
 		}
 		kvs_buf_free(&r.tmp);
-	} else if (arg_is(c, 1, "set") && c->argc >= 4 && c->argc % 2 == 0) {
+	} else if (arg_is(c, 1, "set") && c->argc >= 3) {
+		/* All-or-nothing over every pair, as Redis 7 (config_set). */
 		char err[512];
+		int n = c->argc - 2;
+		char **av = kvs_calloc((size_t)n, sizeof *av);
+		for (int i = 0; i < n; i++)
+			av[i] = kvs_strndup(c->argv[i + 2].p, c->argv[i + 2].len);
 		pthread_mutex_lock(&config_lock);
-		for (int i = 2; i < c->argc; i += 2) {
-			char name[128], *val = kvs_strndup(c->argv[i + 1].p, c->argv[i + 1].len);
-			snprintf(name, sizeof name, "%.*s", (int)c->argv[i].len, c->argv[i].p);
-			const char *av[2] = { name, val };
-			int rc = config_apply(&server.cfg, 2, av, 1, err, sizeof err);
-			free(val);
-			if (rc < 0) {
-				pthread_mutex_unlock(&config_lock);
-				reply_error(c, err);
-				return;
-			}
-		}
-		config_sync_runtime();
+		int rc = config_set(&server.cfg, n, (const char **)av, err, sizeof err);
+		if (rc == 0)
+			config_sync_runtime();
 		pthread_mutex_unlock(&config_lock);
-		reply_ok(c);
+		for (int i = 0; i < n; i++)
+			free(av[i]);
+		free(av);
+		if (rc < 0)
+			reply_error(c, err);
+		else
+			reply_ok(c);
 	} else if (arg_is(c, 1, "resetstat") && c->argc == 2) {
 		size_t it = 0;
 		struct kvs_cmd *cmd;
@@ -629,6 +678,18 @@ static void config_cmd(struct kvs_client *c)
 		atomic_store(&server.total_connections, 0);
 		atomic_store(&server.rejected_connections, 0);
 		reply_ok(c);
+	} else if (arg_is(c, 1, "help") && c->argc == 2) {
+		static const char *help[] = {
+			"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+			"RESETSTAT", "    Reset statistics reported by the INFO command.",
+			"REWRITE", "    Not supported by kvsd: edit the configuration file instead.",
+			"HELP", "    Print this help.",
+		};
+		reply_array(c, (long long)(sizeof help / sizeof *help));
+		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
+			reply_status(c, help[i]);
 	} else if (arg_is(c, 1, "rewrite") && c->argc == 2) {
 		reply_error(c, "ERR CONFIG REWRITE is not supported by kvsd: edit the configuration file");
 	} else {
@@ -638,6 +699,18 @@ static void config_cmd(struct kvs_client *c)
 }
 
 /* ---- misc ------------------------------------------------------------------ */
+static void reset_cmd(struct kvs_client *c)
+{
+	/* Leave MULTI, WATCH, pub/sub and MONITOR; back to RESP2, db 0. */
+	kvs_client_free(c);
+	c->flags &= ~(KVS_CL_MULTI | KVS_CL_DIRTY_CAS | KVS_CL_PUBSUB | KVS_CL_NO_EVICT | KVS_CL_NO_TOUCH);
+	if (server.cfg.requirepass)
+		c->flags &= ~KVS_CL_AUTHED;
+	c->proto = 2;
+	c->db = 0;
+	reply_status(c, "RESET");
+}
+
 static void time_cmd(struct kvs_client *c)
 {
 	struct timeval tv;
@@ -670,24 +743,55 @@ static void shutdown_cmd(struct kvs_client *c)
 
 static const char *const client_subs[] = { "client|id", "client|setname", "client|getname", "client|setinfo",
 					   "client|list", "client|info", "client|kill", "client|no-evict",
-					   "client|no-touch", "client|help", NULL };
-static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite", NULL };
+					   "client|no-touch", "client|pause", "client|unpause", "client|help", NULL };
+static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite",
+					   "config|help", NULL };
+
+#define CLIENT_F (KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK)
+#define CONFIG_F (KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK)
+#define SUB(n, a, f, fn_, since_, sum) { .name = n, .arity = a, .flags = f, .fn = fn_, .group = "connection", .since = since_, .summary = sum }
 
 static struct kvs_cmd server_cmds[] = {
-	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
+	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE | KVS_CMD_SUBCTX, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
 	{ .name = "echo", .arity = 2, .flags = KVS_CMD_FAST | KVS_CMD_LOADING | KVS_CMD_STALE, .fn = echo_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the given string." },
-	{ .name = "quit", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE, .fn = quit_cmd, .group = "connection", .since = "1.0.0", .summary = "Closes the connection." },
+	{ .name = "quit", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOQUEUE | KVS_CMD_SUBCTX, .fn = quit_cmd, .group = "connection", .since = "1.0.0", .summary = "Closes the connection." },
 	{ .name = "auth", .arity = -2, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT, .fn = auth_cmd, .group = "connection", .since = "1.0.0", .summary = "Authenticates the connection." },
 	{ .name = "hello", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT, .fn = hello_cmd, .group = "connection", .since = "6.0.0", .summary = "Handshakes with the server." },
 	{ .name = "client", .arity = -2, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = client_cmd, .group = "connection", .since = "2.4.0", .summary = "A container for client connection commands.", .subcommands = client_subs },
 	{ .name = "info", .arity = -1, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOLOCK, .fn = info_cmd, .group = "server", .since = "1.0.0", .summary = "Returns information and statistics about the server." },
 	{ .name = "config", .arity = -2, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = config_cmd, .group = "server", .since = "2.0.0", .summary = "A container for server configuration commands.", .subcommands = config_subs },
+	{ .name = "reset", .arity = 1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_NOQUEUE | KVS_CMD_SUBCTX | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = reset_cmd, .group = "connection", .since = "6.2.0", .summary = "Resets the connection." },
 	{ .name = "time", .arity = 1, .flags = KVS_CMD_FAST | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_RANDOM, .fn = time_cmd, .group = "server", .since = "2.6.0", .summary = "Returns the server time." },
 	{ .name = "shutdown", .arity = -1, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = shutdown_cmd, .group = "server", .since = "1.0.0", .summary = "Synchronously saves the database(s) to disk and shuts down the server." },
 };
 
+/* Subcommands: kvs_exec checks their arity and names them in errors
+ * ("wrong number of arguments for 'client|id' command"); the container's
+ * handler does the work. */
+static struct kvs_cmd server_subcmds[] = {
+	SUB("client|id", 2, CLIENT_F, client_cmd, "5.0.0", "Returns the unique client ID of the connection."),
+	SUB("client|setname", 3, CLIENT_F, client_cmd, "2.6.9", "Sets the connection name."),
+	SUB("client|getname", 2, CLIENT_F, client_cmd, "2.6.9", "Returns the name of the connection."),
+	SUB("client|setinfo", 4, CLIENT_F, client_cmd, "7.2.0", "Sets information specific to the client or connection."),
+	SUB("client|list", -2, CLIENT_F, client_cmd, "2.4.0", "Lists open connections."),
+	SUB("client|info", 2, CLIENT_F, client_cmd, "6.2.0", "Returns information about the connection."),
+	SUB("client|kill", -3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "2.4.0", "Terminates open connections."),
+	SUB("client|no-evict", 3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "7.0.0", "Sets the client eviction mode of the connection."),
+	SUB("client|no-touch", 3, CLIENT_F, client_cmd, "7.2.0", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+	SUB("client|pause", -3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "3.0.0", "Suspends commands processing."),
+	SUB("client|unpause", 2, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "6.2.0", "Resumes processing commands from paused clients."),
+	SUB("client|help", 2, CLIENT_F, client_cmd, "5.0.0", "Returns helpful text about the different subcommands."),
+	SUB("config|get", -3, CONFIG_F, config_cmd, "2.0.0", "Returns the effective values of configuration parameters."),
+	SUB("config|set", -4, CONFIG_F, config_cmd, "2.0.0", "Sets configuration parameters in-flight."),
+	SUB("config|resetstat", 2, CONFIG_F, config_cmd, "2.0.0", "Resets the server's statistics."),
+	SUB("config|rewrite", 2, CONFIG_F, config_cmd, "2.8.0", "Persists the effective configuration to file."),
+	SUB("config|help", 2, CONFIG_F, config_cmd, "5.0.0", "Returns helpful text about the different subcommands."),
+};
+
 void register_server_commands(void)
 {
+	if (kvs_cmd_register(server_subcmds, sizeof server_subcmds / sizeof *server_subcmds) < 0)
+		log_warning("duplicate server subcommand registration");
 	if (kvs_cmd_register(server_cmds, sizeof server_cmds / sizeof *server_cmds) < 0)
 		log_warning("duplicate server command registration");
 }

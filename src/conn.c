@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include "block.h"
 #include "conn.h"
+#include "outbox.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -15,11 +17,32 @@
 #define OUT_HIGHWATER (64 * 1024 * 1024)  /* stop reading while this much is unsent */
 
 static void on_read(evutil_socket_t fd, short what, void *arg);
+static void process_input(struct conn *c);
+static int flush_out(struct conn *c);
 static void on_write(evutil_socket_t fd, short what, void *arg);
 
 static uint64_t now_ms(void) { return kvs_env_now_ms(&server.env); }
 
-void conn_create(struct worker *w, int fd, int is_unix)
+/* Outbox wake callback: runs on any thread, under the outbox lock, only
+ * while the outbox is alive (conn_close kills it first). */
+static void mail_wake(void *arg)
+{
+	struct conn *c = arg;
+	struct worker *w = c->w;
+	int wake = 0;
+	pthread_mutex_lock(&w->qlock);
+	if (!c->in_mail) {
+		c->in_mail = 1;
+		c->mail_next = w->mail;
+		w->mail = c;
+		wake = 1;
+	}
+	pthread_mutex_unlock(&w->qlock);
+	if (wake)
+		event_active(w->wake, EV_READ, 0);
+}
+
+struct conn *conn_new(struct worker *w, int fd, int is_unix)
 {
 	struct conn *c = kvs_calloc(1, sizeof *c);
 	c->fd = fd;
@@ -29,7 +52,14 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	c->cl.out = &c->out;
 	c->cl.stats = &w->stats;
 	c->cl.owner = c;
+	c->cl.addr = c->addr;
+	c->cl.namep = &c->name;
 	c->cl.proto = 2;
+	c->cl.ob = kvs_outbox_new(mail_wake, c);
+	/* Redis's client-output-buffer-limit pubsub defaults: 32mb 8mb 60. */
+	c->cl.ob->hard = 32u << 20;
+	c->cl.ob->soft = 8u << 20;
+	c->cl.ob->soft_ms = 60000;
 	c->cl.id = atomic_fetch_add(&server.next_client_id, 1);
 	if (!server.cfg.requirepass)
 		c->cl.flags |= KVS_CL_AUTHED;
@@ -64,6 +94,19 @@ void conn_create(struct worker *w, int fd, int is_unix)
 		}
 	}
 
+	pthread_mutex_lock(&server.clients_lock);
+	c->gnext = server.all_conns;
+	if (server.all_conns)
+		server.all_conns->gprev = c;
+	server.all_conns = c;
+	pthread_mutex_unlock(&server.clients_lock);
+	return c;
+}
+
+void conn_attach(struct conn *c)
+{
+	struct worker *w = c->w;
+	int fd = c->fd;
 	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
 	event_add(c->rev, NULL);
@@ -72,17 +115,24 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	if (w->conns)
 		w->conns->prev = c;
 	w->conns = c;
-	pthread_mutex_lock(&server.clients_lock);
-	c->gnext = server.all_conns;
-	if (server.all_conns)
-		server.all_conns->gprev = c;
-	server.all_conns = c;
-	pthread_mutex_unlock(&server.clients_lock);
 }
 
 void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
+	/* Leave every registry first, then kill the outbox (no more wakes),
+	 * then leave the mail list: nothing can reach c after that. */
+	kvs_client_free(&c->cl);
+	kvs_outbox_close(c->cl.ob);
+	pthread_mutex_lock(&w->qlock);
+	if (c->in_mail) {
+		struct conn **pp = &w->mail;
+		while (*pp && *pp != c)
+			pp = &(*pp)->mail_next;
+		if (*pp)
+			*pp = c->mail_next;
+	}
+	pthread_mutex_unlock(&w->qlock);
 	pthread_mutex_lock(&server.clients_lock);
 	if (c->gprev)
 		c->gprev->gnext = c->gnext;
@@ -100,6 +150,10 @@ void conn_close(struct conn *c)
 
 	event_free(c->rev);
 	event_free(c->wev);
+	if (c->btimer)
+		event_free(c->btimer);
+	if (c->ptimer)
+		event_free(c->ptimer);
 	close(c->fd);
 	resp_parser_free(&c->parser);
 	kvs_buf_free(&c->in);
@@ -127,6 +181,7 @@ static int flush_out(struct conn *c)
 		c->out_off += (size_t)n;
 		c->w->net_output_bytes += (uint64_t)n;
 	}
+	atomic_store(&c->cl.ob->unsent, c->out.len - c->out_off);
 	if (c->out_off == c->out.len) {
 		c->out.len = c->out_off = 0;
 		if (c->out.cap > 1024 * 1024)
@@ -148,17 +203,115 @@ static int flush_out(struct conn *c)
 	return 0;
 }
 
+static void on_block_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (!(c->cl.flags & KVS_CL_BLOCKED))
+		return;
+	/* Either we cancel it (and answer the timeout), or a writer served it
+	 * a moment ago and its reply is already in the outbox. */
+	kvs_block_cancel(&c->cl, 1);
+	kvs_outbox_take(c->cl.ob, &c->out);
+	process_input(c);
+	flush_out(c);
+}
+
+static void arm_block_timer(struct conn *c)
+{
+	uint64_t deadline = kvs_block_deadline(&c->cl);
+	if (!deadline)
+		return;
+	uint64_t now = now_ms();
+	uint64_t ms = deadline > now ? deadline - now : 0;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+	if (!c->btimer)
+		c->btimer = evtimer_new(c->w->base, on_block_timeout, c);
+	evtimer_add(c->btimer, &tv);
+}
+
+static void on_pause_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (!c->paused)
+		return;
+	c->paused = 0;
+	process_input(c);
+	flush_out(c);
+}
+
+/* CLIENT PAUSE: hold this request (unparsed bytes stay in the buffer and
+ * the parser re-parses them later) while a pause covers it. */
+static int must_wait_for_pause(struct conn *c)
+{
+	uint64_t until = atomic_load(&server.pause_until);
+	if (!until)
+		return 0;
+	uint64_t now = now_ms();
+	if (now >= until)
+		return 0;
+	const struct kvs_cmd *cmd = kvs_cmd_lookup(c->parser.argv[0].p, c->parser.argv[0].len);
+	if (atomic_load(&server.pause_writes_only) &&
+	    !(cmd && (cmd->flags & KVS_CMD_WRITE || !strcmp(cmd->name, "publish"))))
+		return 0;
+	if (cmd && !strcmp(cmd->name, "client") && c->parser.argc >= 2 &&
+	    kvs_eqi(c->parser.argv[1].p, c->parser.argv[1].len, "unpause"))
+		return 0;
+	c->paused = 1;
+	resp_parser_reset(&c->parser);
+	struct timeval tv = { (time_t)((until - now) / 1000), (suseconds_t)(((until - now) % 1000) * 1000) };
+	if (!c->ptimer)
+		c->ptimer = evtimer_new(c->w->base, on_pause_end, c);
+	evtimer_add(c->ptimer, &tv);
+	return 1;
+}
+
+void conn_resume_paused(struct worker *w)
+{
+	struct conn *c = w->conns, *next;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->paused) {
+			if (c->ptimer)
+				evtimer_del(c->ptimer);
+			c->paused = 0;
+			process_input(c);
+			if (c->out.len > c->out_off)
+				flush_out(c);
+		}
+	}
+}
+
+/* A writer on another thread served our blocked command: its reply is in
+ * the outbox; carry on with whatever the client pipelined after it. */
+static void resume_if_served(struct conn *c)
+{
+	if ((c->cl.flags & KVS_CL_BLOCKED) && kvs_block_served(&c->cl)) {
+		if (c->btimer)
+			evtimer_del(c->btimer);
+		kvs_outbox_take(c->cl.ob, &c->out);
+		process_input(c);
+	}
+}
+
 /* Parse and execute every complete request in the input buffer. */
 static void process_input(struct conn *c)
 {
 	struct resp_limits lim;
+	/* One clock read for the whole batch (also on resume after a block or
+	 * a pause, so a command never runs with a stale time). */
+	c->last_ms = now_ms();
 	lim.max_bulk = (size_t)server.cfg.proto_max_bulk_len;
 	lim.max_inline = 64 * 1024;
 	lim.max_multibulk = INT32_MAX;
 
-	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) {
+	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP | KVS_CL_BLOCKED))) {
 		size_t used = 0;
 		lim.unauth = !(c->cl.flags & KVS_CL_AUTHED);
+		lim.max_multibulk = lim.unauth ? 10 : INT32_MAX;
 		enum resp_status st = resp_parse(&c->parser, c->in.data + c->in_off, c->in.len - c->in_off,
 						 &lim, &used);
 		if (st == RESP_AGAIN)
@@ -171,15 +324,19 @@ static void process_input(struct conn *c)
 			c->in_off = c->in.len;
 			break;
 		}
+		if (c->parser.argc > 0 && must_wait_for_pause(c))
+			break;
 		if (c->parser.argc > 0) {
 			const struct kvs_cmd *cmd;
 			c->cl.argc = c->parser.argc;
 			c->cl.argv = c->parser.argv;
-			cmd = kvs_exec(&c->cl);
+			cmd = kvs_exec_at(&c->cl, c->last_ms);
 			if (cmd)
 				c->last_cmd = cmd->name;
 		}
 		c->in_off += used;
+		if (c->cl.flags & KVS_CL_BLOCKED)
+			arm_block_timer(c);
 	}
 	if (c->in_off == c->in.len) {
 		c->in.len = c->in_off = 0;
@@ -222,7 +379,6 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	c->in.len += (size_t)n;
 	c->w->net_input_bytes += (uint64_t)n;
-	c->last_ms = now_ms();
 	process_input(c);
 	if (c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) {
 		if (flush_out(c) < 0)
@@ -243,6 +399,47 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (c->out.len - c->out_off <= OUT_HIGHWATER)
 		event_add(c->rev, NULL);
+}
+
+void conn_deliver_mail(struct worker *w)
+{
+	struct conn *stack[64], **v = stack, *c;
+	size_t n = 0, cap = 64;
+	/* Snapshot the list under the lock: once in_mail is cleared another
+	 * thread may requeue a conn (rewriting mail_next) while we work. */
+	pthread_mutex_lock(&w->qlock);
+	for (c = w->mail; c; c = c->mail_next) {
+		if (n == cap) {
+			cap *= 2;
+			if (v == stack) {
+				v = kvs_malloc(cap * sizeof *v);
+				memcpy(v, stack, sizeof stack);
+			} else {
+				v = kvs_realloc(v, cap * sizeof *v);
+			}
+		}
+		v[n++] = c;
+		c->in_mail = 0;
+	}
+	w->mail = NULL;
+	pthread_mutex_unlock(&w->qlock);
+	/* Only this thread closes its conns, so none of v[] is freed under us
+	 * except by our own conn_close below (each appears once). */
+	for (size_t i = 0; i < n; i++) {
+		c = v[i];
+		if (atomic_load(&c->cl.ob->overflow)) {
+			log_warning("Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+				    (unsigned long long)c->cl.id, c->addr);
+			conn_close(c);
+			continue;
+		}
+		size_t got = kvs_outbox_take(c->cl.ob, &c->out);
+		resume_if_served(c);
+		if (got || c->out.len > c->out_off)
+			flush_out(c);
+	}
+	if (v != stack)
+		free(v);
 }
 
 void conn_reap_killed(struct worker *w)
@@ -290,7 +487,7 @@ void conn_describe(struct conn *c, struct kvs_buf *out, uint64_t now)
 			 (unsigned long long)((now - c->ctime_ms) / 1000),
 			 (unsigned long long)((now - c->last_ms) / 1000), flags, c->cl.db, c->in.len - c->in_off,
 			 c->in.cap - c->in.len, c->in.cap, c->out.cap, c->in.cap + c->out.cap + sizeof *c,
-			 c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
+			 c->cl.cmd ? c->cl.cmd->name : c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 	if (n > 0)
 		kvs_buf_append(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }

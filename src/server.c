@@ -28,8 +28,7 @@
 struct server server;
 
 struct pending {
-	int fd;
-	int is_unix;
+	struct conn *c;
 	struct pending *next;
 };
 
@@ -90,12 +89,21 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->qlock);
 	while (p) {
 		struct pending *next = p->next;
-		conn_create(w, p->fd, p->is_unix);
+		conn_attach(p->c);
 		free(p);
 		p = next;
 	}
+	if (atomic_load(&w->stop)) {
+		/* Through the wake event, not a bare loopbreak from another
+		 * thread: a loop that had not started yet would forget that. */
+		event_base_loopbreak(w->base);
+		return;
+	}
 	if (atomic_exchange(&w->kill_pending, 0))
 		conn_reap_killed(w);
+	if (atomic_exchange(&w->resume_pending, 0))
+		conn_resume_paused(w);
+	conn_deliver_mail(w);
 }
 
 static void worker_cron_cb(evutil_socket_t fd, short what, void *arg)
@@ -104,6 +112,14 @@ static void worker_cron_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	conn_check_timeouts(w, kvs_env_now_ms(&server.env), server.cfg.timeout);
+}
+
+void server_resume_paused(struct server *s)
+{
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].resume_pending, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 }
 
 void server_wake_worker(struct worker *w)
@@ -217,8 +233,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	atomic_fetch_add(&s->nclients, 1);
 	struct worker *w = &s->workers[s->next_worker++ % (unsigned)s->nworkers];
 	struct pending *p = kvs_malloc(sizeof *p);
-	p->fd = fd;
-	p->is_unix = is_unix;
+	p->c = conn_new(w, fd, is_unix);
 	pthread_mutex_lock(&w->qlock);
 	p->next = w->queue;
 	w->queue = p;
@@ -405,6 +420,7 @@ int server_init(struct server *s)
 	s->eng.env = &s->env;
 	s->eng.proto_max_bulk_len = s->cfg.proto_max_bulk_len;
 	s->eng.daemon = s;
+	config_sync_runtime();
 
 	evthread_use_pthreads();
 	s->base = event_base_new();
@@ -445,8 +461,10 @@ int server_run(struct server *s)
 		evconnlistener_free(s->listeners[i]);
 		s->listeners[i] = NULL;
 	}
-	for (int i = 0; i < s->nworkers; i++)
-		event_base_loopbreak(s->workers[i].base);
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].stop, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 	for (int i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i].tid, NULL);
 	return s->exit_code;
@@ -459,7 +477,8 @@ void server_destroy(struct server *s)
 		struct pending *p = w->queue;
 		while (p) {
 			struct pending *n = p->next;
-			close(p->fd);
+			conn_attach(p->c);
+			conn_close(p->c);
 			free(p);
 			p = n;
 		}
@@ -482,6 +501,8 @@ void server_destroy(struct server *s)
 		unlink(s->unix_path);
 		free(s->unix_path);
 	}
+	kvs_pubsub_destroy(&s->eng);
+	kvs_slowlog_destroy(&s->eng);
 	kvs_keyspace_destroy(&s->eng.ks);
 	pthread_mutex_destroy(&s->clients_lock);
 }
