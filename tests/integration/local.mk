@@ -17,6 +17,7 @@ EXTRA_DIST += \
 	tests/integration/test_protocol.py \
 	tests/integration/test_resp3.py \
 	tests/integration/test_server.py \
-	tests/integration/test_strings.py
+	tests/integration/test_strings.py \
+	tests/integration/test_hash_set.py
 
 TESTS += tests/integration/run.sh

@@ -49,5 +49,15 @@ tests_unit_check_table_SOURCES = tests/unit/check_table.c tests/unit/testenv.h
 tests_unit_check_table_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_table_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_hash
+tests_unit_check_t_hash_SOURCES = tests/unit/check_t_hash.c tests/unit/typetest.h tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_hash_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_hash_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_set
+tests_unit_check_t_set_SOURCES = tests/unit/check_t_set.c tests/unit/typetest.h tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_set_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
