@@ -233,10 +233,12 @@ int arg_is(const struct kvs_client *c, int i, const char *lit);
 int arg_ll(struct kvs_client *c, int i, long long *v, const char *errmsg);
 int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg);
 
-/* The key at argv[i], hashed. */
+/* The key at argv[i], hashed; a CLIENT NO-TOUCH client's lookups leave
+ * the access clock alone. */
 static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 {
 	kvs_key_init(&c->eng->ks, k, c->argv[i].p, c->argv[i].len);
+	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
 
 /* Lock/unlock one shard from a NOLOCK handler (tracks c->locked). */

@@ -11,11 +11,11 @@
 #endif
 
 struct kvs_type_ops kvs_type_ops[KVS_T__COUNT] = {
-	[KVS_T_STRING] = { "string", NULL, NULL, NULL },
-	[KVS_T_LIST]   = { "list", NULL, NULL, NULL },
-	[KVS_T_SET]    = { "set", NULL, NULL, NULL },
-	[KVS_T_ZSET]   = { "zset", NULL, NULL, NULL },
-	[KVS_T_HASH]   = { "hash", NULL, NULL, NULL },
+	[KVS_T_STRING] = { .name = "string" },
+	[KVS_T_LIST]   = { .name = "list" },
+	[KVS_T_SET]    = { .name = "set" },
+	[KVS_T_ZSET]   = { .name = "zset" },
+	[KVS_T_HASH]   = { .name = "hash" },
 };
 
 /* Allocate an entry with room for the header, an optional expire, the key

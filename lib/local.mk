@@ -15,6 +15,9 @@ lib_libkvs_a_SOURCES = \
 	lib/util.h lib/util.c \
 	lib/glob.c \
 	lib/t_string.c \
+	lib/t_bitmap.c \
+	lib/t_object.c \
+	lib/t_sort.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
 	lib/t_command.c \

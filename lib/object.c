@@ -72,6 +72,27 @@ const char *kvs_tobj_encoding(const void *obj)
 	}
 }
 
+void kvs_tobj_foreach(const void *obj, kvs_elem_fn *fn, void *arg)
+{
+	const struct kvs_table *t = &((const struct kvs_tobj *)obj)->t;
+	for (size_t i = kvs_table_next(t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(t, i + 1)) {
+		size_t len;
+		const char *p = kvs_entry_key(kvs_table_at(t, i), &len);
+		fn(arg, p, len, 0);
+	}
+}
+
+int kvs_tobj_field_get(const void *obj, const char *f, size_t flen, kvs_elem_fn *fn, void *arg)
+{
+	size_t len;
+	const struct kvs_entry *e = kvs_tobj_get(obj, f, flen, NULL);
+	if (!e)
+		return 0;
+	const char *v = kvs_entry_str(e, &len);
+	fn(arg, v, len, 0);
+	return 1;
+}
+
 struct kvs_entry *kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, size_t *slot)
 {
 	size_t i = kvs_table_find(&o->t, f, flen, kvs_table_hash(&o->t, f, flen));

@@ -58,6 +58,10 @@ void *kvs_tobj_dup(const void *obj);
 size_t kvs_tobj_mem(const void *obj);
 /* "listpack", "intset" or "hashtable" (OBJECT ENCODING). */
 const char *kvs_tobj_encoding(const void *obj);
+/* kvs_type_ops SORT hooks: every element's name (sets), in table order;
+ * the value of field f (hashes), 1 if present. */
+void kvs_tobj_foreach(const void *obj, kvs_elem_fn *fn, void *arg);
+int kvs_tobj_field_get(const void *obj, const char *f, size_t flen, kvs_elem_fn *fn, void *arg);
 
 static inline size_t kvs_tobj_len(const struct kvs_tobj *o) { return o->t.used; }
 

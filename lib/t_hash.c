@@ -383,6 +383,8 @@ void kvs_register_hash(void)
 	kvs_type_ops[KVS_T_HASH].free_obj = kvs_tobj_free;
 	kvs_type_ops[KVS_T_HASH].dup_obj = kvs_tobj_dup;
 	kvs_type_ops[KVS_T_HASH].mem_obj = kvs_tobj_mem;
+	kvs_type_ops[KVS_T_HASH].encoding = kvs_tobj_encoding;
+	kvs_type_ops[KVS_T_HASH].field_get = kvs_tobj_field_get;  /* SORT BY/GET key->field */
 	if (kvs_cmd_register(hash_cmds, sizeof hash_cmds / sizeof *hash_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */
 }

@@ -100,6 +100,7 @@ static void exists_command(struct kvs_client *c)
 	for (int i = 1; i < c->argc; i++) {
 		struct kvs_key k;
 		arg_key(c, i, &k);
+		k.notouch = 1; /* Redis: EXISTS is not an access */
 		if (lookup_read(c, &k))
 			n++;
 	}
@@ -110,6 +111,7 @@ static void type_command(struct kvs_client *c)
 {
 	struct kvs_key k;
 	arg_key(c, 1, &k);
+	k.notouch = 1; /* Redis: TYPE is not an access */
 	const struct kvs_entry *e = lookup_read(c, &k);
 	reply_status(c, e ? kvs_type_ops[e->type].name : "none");
 }

@@ -509,6 +509,28 @@ START_TEST(field_stamps)
 }
 END_TEST
 
+/* OBJECT ENCODING and SORT ... BY/GET key->field read hashes through
+ * the type hooks (replies as redis-server 7.0 gives them). */
+START_TEST(object_and_sort_hooks)
+{
+	RUN("SADD", "s", "3", "1", "2");
+	RUN("HSET", "h_1", "f", "c");
+	RUN("HSET", "h_2", "f", "b");
+	RUN("HSET", "h_3", "f", "a");
+	EXPECT("*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n", "SORT", "s", "BY", "h_*->f", "ALPHA");
+	EXPECT("*3\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n", "SORT", "s", "GET", "h_*->f");
+	EXPECT("*9\r\n$1\r\n1\r\n$1\r\nc\r\n$-1\r\n$1\r\n2\r\n$1\r\nb\r\n$-1\r\n$1\r\n3\r\n$1\r\na\r\n$-1\r\n",
+	       "SORT", "s", "GET", "#", "GET", "h_*->f", "GET", "h_*->zz");
+	EXPECT("-ERR One or more scores can't be converted into double\r\n", "SORT", "s", "BY", "h_*->f");
+	EXPECT(E_WRONGTYPE, "SORT", "h_1");
+	EXPECT("$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "h_1");
+	RUN("HSET", "h_1", "f", "0123456789012345678901234567890123456789012345678901234567890123456789");
+	EXPECT("$9\r\nhashtable\r\n", "OBJECT", "ENCODING", "h_1");
+	RUN("MEMORY", "USAGE", "h_1");
+	ck_assert(tc_reply[0] == ':' && atoll(tc_reply + 1) > 70);
+}
+END_TEST
+
 START_TEST(expired_hash_is_gone)
 {
 	RUN("HSET", "h", "a", "1");
@@ -751,6 +773,7 @@ static Suite *hash_suite(void)
 	tcase_add_test(tc, hscan_large);
 	tcase_add_test(tc, encoding_names);
 	tcase_add_test(tc, field_stamps);
+	tcase_add_test(tc, object_and_sort_hooks);
 	tcase_add_test(tc, expired_hash_is_gone);
 	tcase_add_test(tc, copy_duplicates_hash);
 	tcase_add_test(tc, keyspace_stats);

@@ -476,6 +476,21 @@ START_TEST(encoding_names)
 }
 END_TEST
 
+/* OBJECT ENCODING and SORT read sets through the type hooks (replies as
+ * redis-server 7.0 gives them). */
+START_TEST(object_and_sort_hooks)
+{
+	RUN("SADD", "s", "3", "1", "2");
+	EXPECT("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", "SORT", "s");
+	EXPECT("*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n", "SORT", "s", "DESC");
+	EXPECT("$6\r\nintset\r\n", "OBJECT", "ENCODING", "s");
+	RUN("SADD", "t", "b", "a");
+	EXPECT("*2\r\n$1\r\na\r\n$1\r\nb\r\n", "SORT", "t", "ALPHA");
+	EXPECT("-ERR One or more scores can't be converted into double\r\n", "SORT", "t");
+	EXPECT("$9\r\nhashtable\r\n", "OBJECT", "ENCODING", "t");
+}
+END_TEST
+
 START_TEST(member_stamps)
 {
 	RUN("SADD", "s", "a", "b");
@@ -677,6 +692,7 @@ static Suite *set_suite(void)
 	tcase_add_test(tc, sintercard_semantics);
 	tcase_add_test(tc, sscan_semantics);
 	tcase_add_test(tc, encoding_names);
+	tcase_add_test(tc, object_and_sort_hooks);
 	tcase_add_test(tc, member_stamps);
 	tcase_add_test(tc, expired_set_is_gone);
 	tcase_add_test(tc, memory_per_member);

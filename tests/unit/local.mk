@@ -59,5 +59,15 @@ tests_unit_check_t_set_SOURCES = tests/unit/check_t_set.c tests/unit/typetest.h 
 tests_unit_check_t_set_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_t_set_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_bitmap
+tests_unit_check_t_bitmap_SOURCES = tests/unit/check_t_bitmap.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_bitmap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_bitmap_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_object
+tests_unit_check_t_object_SOURCES = tests/unit/check_t_object.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_object_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_object_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
