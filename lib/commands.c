@@ -15,6 +15,8 @@ void kvs_cmd_register_builtin(void)
 	kvs_register_pubsub();
 	kvs_register_slowlog();
 	kvs_register_keys();
+	kvs_register_hash();
+	kvs_register_set();
 	kvs_register_command();
 	kvs_register_bitmap();
 	kvs_register_object();

@@ -26,4 +26,7 @@ lib_libkvs_a_SOURCES = \
 	lib/t_pubsub.c \
 	lib/block.h lib/block.c \
 	lib/t_slowlog.c \
-	lib/evict.h lib/evict.c
+	lib/evict.h lib/evict.c \
+	lib/object.h lib/object.c \
+	lib/t_hash.c \
+	lib/t_set.c

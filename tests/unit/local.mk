@@ -49,6 +49,16 @@ tests_unit_check_table_SOURCES = tests/unit/check_table.c tests/unit/testenv.h
 tests_unit_check_table_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_table_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_hash
+tests_unit_check_t_hash_SOURCES = tests/unit/check_t_hash.c tests/unit/typetest.h tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_hash_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_hash_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_set
+tests_unit_check_t_set_SOURCES = tests/unit/check_t_set.c tests/unit/typetest.h tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_set_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_t_bitmap
 tests_unit_check_t_bitmap_SOURCES = tests/unit/check_t_bitmap.c tests/unit/exec_fixture.h tests/unit/testenv.h
 tests_unit_check_t_bitmap_CFLAGS = $(UNIT_CFLAGS)
