@@ -142,6 +142,7 @@ struct kvs_engine {
 	_Atomic int nmonitors;
 	_Atomic long long slowlog_slower_than; /* us; < 0 disables */
 	_Atomic long long slowlog_max_len;
+	_Atomic int oom;                  /* over maxmemory: DENYOOM commands fail */
 };
 
 /* ---- slowlog / monitor (t_slowlog.c) ------------------------------------ */
@@ -190,6 +191,9 @@ void kvs_multi_flag_error(struct kvs_client *c);
  * error) is appended to c->out. Returns the command run, or NULL if it was
  * rejected (unknown, arity, auth). */
 const struct kvs_cmd *kvs_exec(struct kvs_client *c);
+/* The same with the time given by the caller (the daemon reads the clock
+ * once per batch of pipelined requests instead of once per request). */
+const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now_ms);
 /* Run an already-looked-up command under its shard locks (no checks). */
 void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd);
 
@@ -238,10 +242,12 @@ int arg_is(const struct kvs_client *c, int i, const char *lit);
 int arg_ll(struct kvs_client *c, int i, long long *v, const char *errmsg);
 int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg);
 
-/* The key at argv[i], hashed. */
+/* The key at argv[i], hashed; a CLIENT NO-TOUCH client's lookups leave
+ * the access clock alone. */
 static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 {
 	kvs_key_init(&c->eng->ks, k, c->argv[i].p, c->argv[i].len);
+	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
 
 /* Lock/unlock one shard from a NOLOCK handler (tracks c->locked). */

@@ -60,6 +60,7 @@ static void notify(struct kvs_keyspace *ks, struct kvs_shard *s, int db, enum kv
 static inline void stamp(struct kvs_keyspace *ks, struct kvs_shard *s, struct kvs_entry *e, uint64_t now)
 {
 	e->stamp = kvs_hlc_tick(&s->hlc, now, ks->node_id);
+	e->lru = kvs_lru_clock(now);   /* a write is an access */
 }
 
 static void expired_delete(struct kvs_keyspace *ks, struct kvs_shard *s, int db, size_t slot, uint64_t now)
@@ -94,6 +95,8 @@ struct kvs_entry *ks_find(struct kvs_keyspace *ks, int db, const struct kvs_key 
 		expired_delete(ks, s, db, slot, now);
 		return NULL;
 	}
+	if (!k->notouch)
+		e->lru = kvs_lru_clock(now);
 	/* The caller may change e in place: copy it into the snapshot first. */
 	if (s->saving)
 		kvs_snap_cow(ks, s, db, e);

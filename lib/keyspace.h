@@ -55,6 +55,7 @@ struct kvs_shard {
 	uint64_t hlc;                /* shard clock (hlc.h) */
 	uint64_t dirty;              /* changes since start */
 	uint64_t expired;            /* keys reclaimed by expiry (lazy + active) */
+	uint64_t evicted;            /* keys evicted for maxmemory */
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
 	unsigned index;
 	struct kvs_blockreg *blocked;  /* clients blocked on keys (block.c) */
@@ -78,12 +79,15 @@ struct kvs_keyspace {
 	struct kvs_snap_save *save;        /* the save in progress, or NULL */
 };
 
-/* A key looked up once per command: its bytes (borrowed), hash and shard. */
+/* A key looked up once per command: its bytes (borrowed), hash and shard.
+ * notouch: ks_find leaves the entry's access clock alone (OBJECT, MEMORY,
+ * clients in CLIENT NO-TOUCH mode); kvs_key_init clears it. */
 struct kvs_key {
 	const char *p;
 	size_t len;
 	uint64_t hash;
 	unsigned shard;
+	unsigned notouch;
 };
 
 /* Set up ndb (1..KVS_MAX_DBS) empty databases. The seed comes from
@@ -97,6 +101,7 @@ static inline void kvs_key_init(const struct kvs_keyspace *ks, struct kvs_key *k
 	k->len = len;
 	k->hash = kvs_hash64(p, len, ks->seed);
 	k->shard = kvs_key_shard(p, len);
+	k->notouch = 0;
 }
 
 static inline struct kvs_shard *ks_shard(struct kvs_keyspace *ks, const struct kvs_key *k)
@@ -108,7 +113,8 @@ static inline void ks_unlock(struct kvs_keyspace *ks, unsigned i) { pthread_mute
 
 /* Look key up in db. A key whose deadline is <= now is deleted (lazy
  * expiry) and reported missing. On a hit, *slot (if not NULL) is its slot
- * index for ks_put/ks_delete_at. */
+ * index for ks_put/ks_delete_at, and the entry's access clock is set to
+ * now unless k->notouch (entry.h, kvs_lru_clock). */
 struct kvs_entry *ks_find(struct kvs_keyspace *ks, int db, const struct kvs_key *k,
 			  uint64_t now, size_t *slot);
 

@@ -16,6 +16,9 @@ lib_libkvs_a_SOURCES = \
 	lib/util.h lib/util.c \
 	lib/glob.c \
 	lib/t_string.c \
+	lib/t_bitmap.c \
+	lib/t_object.c \
+	lib/t_sort.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
 	lib/t_command.c \
@@ -23,4 +26,8 @@ lib_libkvs_a_SOURCES = \
 	lib/outbox.h lib/outbox.c \
 	lib/t_pubsub.c \
 	lib/block.h lib/block.c \
-	lib/t_slowlog.c
+	lib/t_slowlog.c \
+	lib/evict.h lib/evict.c \
+	lib/object.h lib/object.c \
+	lib/t_hash.c \
+	lib/t_set.c

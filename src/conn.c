@@ -42,7 +42,7 @@ static void mail_wake(void *arg)
 		event_active(w->wake, EV_READ, 0);
 }
 
-void conn_create(struct worker *w, int fd, int is_unix)
+struct conn *conn_new(struct worker *w, int fd, int is_unix)
 {
 	struct conn *c = kvs_calloc(1, sizeof *c);
 	c->fd = fd;
@@ -94,6 +94,19 @@ void conn_create(struct worker *w, int fd, int is_unix)
 		}
 	}
 
+	pthread_mutex_lock(&server.clients_lock);
+	c->gnext = server.all_conns;
+	if (server.all_conns)
+		server.all_conns->gprev = c;
+	server.all_conns = c;
+	pthread_mutex_unlock(&server.clients_lock);
+	return c;
+}
+
+void conn_attach(struct conn *c)
+{
+	struct worker *w = c->w;
+	int fd = c->fd;
 	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
 	event_add(c->rev, NULL);
@@ -102,12 +115,6 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	if (w->conns)
 		w->conns->prev = c;
 	w->conns = c;
-	pthread_mutex_lock(&server.clients_lock);
-	c->gnext = server.all_conns;
-	if (server.all_conns)
-		server.all_conns->gprev = c;
-	server.all_conns = c;
-	pthread_mutex_unlock(&server.clients_lock);
 }
 
 void conn_close(struct conn *c)
@@ -294,6 +301,9 @@ static void resume_if_served(struct conn *c)
 static void process_input(struct conn *c)
 {
 	struct resp_limits lim;
+	/* One clock read for the whole batch (also on resume after a block or
+	 * a pause, so a command never runs with a stale time). */
+	c->last_ms = now_ms();
 	lim.max_bulk = (size_t)server.cfg.proto_max_bulk_len;
 	lim.max_inline = 64 * 1024;
 	lim.max_multibulk = INT32_MAX;
@@ -301,6 +311,7 @@ static void process_input(struct conn *c)
 	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP | KVS_CL_BLOCKED))) {
 		size_t used = 0;
 		lim.unauth = !(c->cl.flags & KVS_CL_AUTHED);
+		lim.max_multibulk = lim.unauth ? 10 : INT32_MAX;
 		enum resp_status st = resp_parse(&c->parser, c->in.data + c->in_off, c->in.len - c->in_off,
 						 &lim, &used);
 		if (st == RESP_AGAIN)
@@ -319,7 +330,7 @@ static void process_input(struct conn *c)
 			const struct kvs_cmd *cmd;
 			c->cl.argc = c->parser.argc;
 			c->cl.argv = c->parser.argv;
-			cmd = kvs_exec(&c->cl);
+			cmd = kvs_exec_at(&c->cl, c->last_ms);
 			if (cmd)
 				c->last_cmd = cmd->name;
 		}
@@ -368,7 +379,6 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	c->in.len += (size_t)n;
 	c->w->net_input_bytes += (uint64_t)n;
-	c->last_ms = now_ms();
 	process_input(c);
 	if (c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) {
 		if (flush_out(c) < 0)
@@ -477,7 +487,7 @@ void conn_describe(struct conn *c, struct kvs_buf *out, uint64_t now)
 			 (unsigned long long)((now - c->ctime_ms) / 1000),
 			 (unsigned long long)((now - c->last_ms) / 1000), flags, c->cl.db, c->in.len - c->in_off,
 			 c->in.cap - c->in.len, c->in.cap, c->out.cap, c->in.cap + c->out.cap + sizeof *c,
-			 c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
+			 c->cl.cmd ? c->cl.cmd->name : c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 	if (n > 0)
 		kvs_buf_append(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }

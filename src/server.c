@@ -21,6 +21,7 @@
 #include <pthread_np.h>
 #endif
 #include "conn.h"
+#include "evict.h"
 #include "log.h"
 #include "server.h"
 #include "snapshot_lmdb.h"
@@ -29,8 +30,7 @@
 struct server server;
 
 struct pending {
-	int fd;
-	int is_unix;
+	struct conn *c;
 	struct pending *next;
 };
 
@@ -91,9 +91,15 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->qlock);
 	while (p) {
 		struct pending *next = p->next;
-		conn_create(w, p->fd, p->is_unix);
+		conn_attach(p->c);
 		free(p);
 		p = next;
+	}
+	if (atomic_load(&w->stop)) {
+		/* Through the wake event, not a bare loopbreak from another
+		 * thread: a loop that had not started yet would forget that. */
+		event_base_loopbreak(w->base);
+		return;
 	}
 	if (atomic_exchange(&w->kill_pending, 0))
 		conn_reap_killed(w);
@@ -229,8 +235,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	atomic_fetch_add(&s->nclients, 1);
 	struct worker *w = &s->workers[s->next_worker++ % (unsigned)s->nworkers];
 	struct pending *p = kvs_malloc(sizeof *p);
-	p->fd = fd;
-	p->is_unix = is_unix;
+	p->c = conn_new(w, fd, is_unix);
 	pthread_mutex_lock(&w->qlock);
 	p->next = w->queue;
 	w->queue = p;
@@ -382,6 +387,35 @@ void server_request_shutdown(struct server *s)
 	event_active(s->shutdown_ev, EV_READ, 0);
 }
 
+_Static_assert((int)KVS_EVICT_VOLATILE_LFU == (int)KVS_MAXMEM_VOLATILE_LFU && (int)KVS_EVICT_ALLKEYS_LRU == (int)KVS_MAXMEM_ALLKEYS_LRU,
+	       "maxmemory-policy numbering differs between config and engine");
+
+/* maxmemory: evict by policy while over the limit; when nothing can be
+ * evicted, commands that may grow memory (DENYOOM) fail with -OOM until
+ * usage drops. Checked every tick (hz), so the limit can be overshot by
+ * what clients write in one tick. */
+static void enforce_maxmemory(struct server *s)
+{
+	long long max = s->cfg.maxmemory;
+	size_t used, rss;
+	if (max <= 0) {
+		atomic_store(&s->eng.oom, 0);
+		return;
+	}
+	server_mem_stats(&used, &rss);
+	int n = 0;
+	uint64_t now = real_now_ms(NULL);
+	while ((long long)used > max && n < 100000) {
+		if (!ks_evict_one(&s->eng.ks, s->cfg.maxmemory_policy, real_random(NULL), now))
+			break;
+		if (++n % 64 == 0)
+			server_mem_stats(&used, &rss);
+	}
+	if (n)
+		server_mem_stats(&used, &rss);
+	atomic_store(&s->eng.oom, (long long)used > max);
+}
+
 static void on_cron(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
@@ -391,6 +425,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	 * shard's lock, so clients of other shards are never held up. */
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_expire_step(&s->eng.ks, i, 512);
+	enforce_maxmemory(s);
 	snapshot_cron(s);
 }
 
@@ -459,8 +494,10 @@ int server_run(struct server *s)
 		evconnlistener_free(s->listeners[i]);
 		s->listeners[i] = NULL;
 	}
-	for (int i = 0; i < s->nworkers; i++)
-		event_base_loopbreak(s->workers[i].base);
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].stop, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 	for (int i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i].tid, NULL);
 	return s->exit_code;
@@ -473,7 +510,8 @@ void server_destroy(struct server *s)
 		struct pending *p = w->queue;
 		while (p) {
 			struct pending *n = p->next;
-			close(p->fd);
+			conn_attach(p->c);
+			conn_close(p->c);
 			free(p);
 			p = n;
 		}

@@ -35,6 +35,7 @@ struct worker {
 	struct pending *queue;       /* accepted fds waiting to be adopted */
 	_Atomic int kill_pending;
 	_Atomic int resume_pending;
+	_Atomic int stop;
 	struct conn *conns;          /* this worker's connections */
 	struct conn *mail;           /* conns with outbox bytes (qlock) */
 	struct kvs_stats stats;      /* read by INFO from other threads */
@@ -88,6 +89,8 @@ void server_wake_worker(struct worker *w);
 void server_resume_paused(struct server *s);
 
 /* src/cmd_server.c */
+/* Allocated bytes (jemalloc's count; RSS without jemalloc) and RSS. */
+void server_mem_stats(size_t *used, size_t *rss);
 void register_server_commands(void);
 /* Push run-time changeable settings into the engine (after CONFIG SET). */
 void config_sync_runtime(void);

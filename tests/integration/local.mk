@@ -18,6 +18,10 @@ EXTRA_DIST += \
 	tests/integration/test_resp3.py \
 	tests/integration/test_server.py \
 	tests/integration/test_snapshot.py \
-	tests/integration/test_strings.py
+	tests/integration/test_strings.py \
+	tests/integration/test_maxmemory.py \
+	tests/integration/test_bitmaps.py \
+	tests/integration/test_object.py \
+	tests/integration/test_hash_set.py
 
 TESTS += tests/integration/run.sh
