@@ -93,11 +93,12 @@ struct kvs_type_ops {
 	 * the saver thread) and returns the bytes appended. load rebuilds an
 	 * object from exactly those bytes and returns it (owned by the caller),
 	 * or NULL if they are malformed: it must never read outside p..p+len,
-	 * whatever they hold. NULL hooks: values of this type cannot be saved
+	 * whatever they hold (snap.h has bounded readers for this). NULL hooks: values of this type cannot be saved
 	 * (a save containing one fails) or loaded. Strings are RAW-encoded and
 	 * need no hooks: snap.c writes their bytes as they are. */
 	size_t (*save)(const void *obj, struct kvs_buf *out);
-	void *(*load)(const unsigned char *p, size_t len);
+	/* seed: the keyspace's table hash seed, for objects that hold tables. */
+	void *(*load)(const unsigned char *p, size_t len, uint64_t seed);
 };
 extern struct kvs_type_ops kvs_type_ops[KVS_T__COUNT];
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "hlc.h"
 #include "object.h"
+#include "snap.h"
 #include "util.h"
 
 #ifdef HAVE_MALLOC_USABLE_SIZE
@@ -91,6 +92,60 @@ int kvs_tobj_field_get(const void *obj, const char *f, size_t flen, kvs_elem_fn 
 	const char *v = kvs_entry_str(e, &len);
 	fn(arg, v, len, 0);
 	return 1;
+}
+
+/*   enc u8 | n varint | n x (stamp u64 | flen varint | f | vlen varint | v)
+ * Set members are written with an empty value, like they are stored. */
+size_t kvs_tobj_save(const void *obj, struct kvs_buf *out)
+{
+	const struct kvs_tobj *o = obj;
+	size_t start = out->len;
+	kvs_buf_putc(out, (char)o->enc);
+	kvs_snap_put_varint(out, o->t.used);
+	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1)) {
+		const struct kvs_entry *e = kvs_table_at(&o->t, i);
+		size_t flen, vlen;
+		const char *f = kvs_entry_key(e, &flen), *v = kvs_entry_str(e, &vlen);
+		kvs_snap_put_u64(out, e->stamp);
+		kvs_snap_put_varint(out, flen);
+		kvs_buf_append(out, f, flen);
+		kvs_snap_put_varint(out, vlen);
+		kvs_buf_append(out, v, vlen);
+	}
+	return out->len - start;
+}
+
+void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed)
+{
+	struct kvs_snap_in in = { p, p + len, 0 };
+	const unsigned char *enc = kvs_snap_get_bytes(&in, 1);
+	uint64_t n = kvs_snap_get_varint(&in);
+	/* Each element takes at least 10 bytes: a count beyond that is a lie
+	 * that must not size an allocation. */
+	if (in.bad || *enc > KVS_OENC_INTSET || n == 0 || n > len / 10)
+		return NULL;
+	struct kvs_tobj *o = kvs_tobj_new(seed, (enum kvs_oenc)*enc);
+	kvs_table_reserve(&o->t, (size_t)n);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t stamp = kvs_snap_get_u64(&in);
+		uint64_t flen = kvs_snap_get_varint(&in);
+		const char *f = (const char *)kvs_snap_get_bytes(&in, flen);
+		uint64_t vlen = kvs_snap_get_varint(&in);
+		const char *v = (const char *)kvs_snap_get_bytes(&in, vlen);
+		uint64_t h = in.bad ? 0 : kvs_table_hash(&o->t, f, (size_t)flen);
+		if (in.bad || kvs_table_find(&o->t, f, (size_t)flen, h) != KVS_TABLE_NONE) {
+			kvs_tobj_free(o);
+			return NULL;
+		}
+		struct kvs_entry *e = kvs_entry_new_str(f, (size_t)flen, v, (size_t)vlen, 0);
+		e->stamp = stamp;
+		kvs_table_insert(&o->t, h, e);
+	}
+	if (in.p != in.end) {
+		kvs_tobj_free(o);
+		return NULL;
+	}
+	return o;
 }
 
 struct kvs_entry *kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, size_t *slot)

@@ -62,6 +62,10 @@ const char *kvs_tobj_encoding(const void *obj);
  * the value of field f (hashes), 1 if present. */
 void kvs_tobj_foreach(const void *obj, kvs_elem_fn *fn, void *arg);
 int kvs_tobj_field_get(const void *obj, const char *f, size_t flen, kvs_elem_fn *fn, void *arg);
+/* kvs_type_ops snapshot hooks (snap.h): encoding name, then every element
+ * with its name, value and stamp; load refuses malformed bytes (NULL). */
+size_t kvs_tobj_save(const void *obj, struct kvs_buf *out);
+void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed);
 
 static inline size_t kvs_tobj_len(const struct kvs_tobj *o) { return o->t.used; }
 

@@ -58,13 +58,13 @@ static void put_u32(struct kvs_buf *b, uint32_t v)
 	kvs_buf_append(b, x, 4);
 }
 
-static void put_u64(struct kvs_buf *b, uint64_t v)
+void kvs_snap_put_u64(struct kvs_buf *b, uint64_t v)
 {
 	put_u32(b, (uint32_t)v);
 	put_u32(b, (uint32_t)(v >> 32));
 }
 
-static void put_varint(struct kvs_buf *b, uint64_t v)
+void kvs_snap_put_varint(struct kvs_buf *b, uint64_t v)
 {
 	unsigned char x[10];
 	size_t n = 0;
@@ -86,16 +86,10 @@ static uint64_t rd_u64(const unsigned char *p)
 	return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32;
 }
 
-/* A cursor over untrusted bytes: every read checks the bounds. */
-struct rd {
-	const unsigned char *p, *end;
-	int bad;
-};
-
-static uint64_t get_varint(struct rd *r)
+uint64_t kvs_snap_get_varint(struct kvs_snap_in *r)
 {
 	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 64; shift += 7) {
+	for (unsigned shift = 0; shift < 64 && !r->bad; shift += 7) {
 		if (r->p >= r->end)
 			break;
 		unsigned char b = *r->p++;
@@ -109,10 +103,10 @@ static uint64_t get_varint(struct rd *r)
 	return 0;
 }
 
-static const unsigned char *get_bytes(struct rd *r, size_t n)
+const unsigned char *kvs_snap_get_bytes(struct kvs_snap_in *r, uint64_t n)
 {
 	const unsigned char *p = r->p;
-	if (r->bad || (size_t)(r->end - r->p) < n) {
+	if (r->bad || (uint64_t)(r->end - r->p) < n) {
 		r->bad = 1;
 		return NULL;
 	}
@@ -120,15 +114,15 @@ static const unsigned char *get_bytes(struct rd *r, size_t n)
 	return p;
 }
 
-static uint64_t get_u64(struct rd *r)
+uint64_t kvs_snap_get_u64(struct kvs_snap_in *r)
 {
-	const unsigned char *p = get_bytes(r, 8);
+	const unsigned char *p = kvs_snap_get_bytes(r, 8);
 	return p ? rd_u64(p) : 0;
 }
 
-static uint32_t get_u32(struct rd *r)
+static uint32_t get_u32(struct kvs_snap_in *r)
 {
-	const unsigned char *p = get_bytes(r, 4);
+	const unsigned char *p = kvs_snap_get_bytes(r, 4);
 	return p ? rd_u32(p) : 0;
 }
 
@@ -140,29 +134,29 @@ void kvs_snap_header_encode(const struct kvs_snap_header *h, struct kvs_buf *out
 	kvs_buf_append(out, KVS_SNAP_MAGIC, 8);
 	put_u32(out, h->version);
 	put_u32(out, h->node_id);
-	put_u64(out, h->hlc);
-	put_u64(out, h->created_ms);
-	put_u64(out, h->keys);
-	put_u64(out, h->chunks);
-	put_u64(out, h->bytes);
+	kvs_snap_put_u64(out, h->hlc);
+	kvs_snap_put_u64(out, h->created_ms);
+	kvs_snap_put_u64(out, h->keys);
+	kvs_snap_put_u64(out, h->chunks);
+	kvs_snap_put_u64(out, h->bytes);
 	put_u32(out, h->crc);
 	put_u32(out, h->ndb);
 	for (size_t i = 0; i < (size_t)h->ndb * KVS_SHARDS; i++)
 		n += h->counts[i] != 0;
-	put_varint(out, n);
+	kvs_snap_put_varint(out, n);
 	for (size_t i = 0; i < (size_t)h->ndb * KVS_SHARDS; i++) {
 		if (!h->counts[i])
 			continue;
-		put_varint(out, i / KVS_SHARDS);
+		kvs_snap_put_varint(out, i / KVS_SHARDS);
 		kvs_buf_putc(out, (char)(i % KVS_SHARDS));
-		put_varint(out, h->counts[i]);
+		kvs_snap_put_varint(out, h->counts[i]);
 	}
 	put_u32(out, kvs_crc32c(0, out->data + start, out->len - start));
 }
 
 int kvs_snap_header_decode(const void *buf, size_t n, struct kvs_snap_header *h, char *err, size_t errlen)
 {
-	struct rd r = { buf, (const unsigned char *)buf + n, 0 };
+	struct kvs_snap_in r = { buf, (const unsigned char *)buf + n, 0 };
 	memset(h, 0, sizeof *h);
 	if (n < 12 || memcmp(buf, KVS_SNAP_MAGIC, 8) != 0) {
 		snprintf(err, errlen, "not a kvsd snapshot (no kvsd header)");
@@ -181,21 +175,21 @@ int kvs_snap_header_decode(const void *buf, size_t n, struct kvs_snap_header *h,
 	}
 	r.end -= 4;
 	h->node_id = get_u32(&r);
-	h->hlc = get_u64(&r);
-	h->created_ms = get_u64(&r);
-	h->keys = get_u64(&r);
-	h->chunks = get_u64(&r);
-	h->bytes = get_u64(&r);
+	h->hlc = kvs_snap_get_u64(&r);
+	h->created_ms = kvs_snap_get_u64(&r);
+	h->keys = kvs_snap_get_u64(&r);
+	h->chunks = kvs_snap_get_u64(&r);
+	h->bytes = kvs_snap_get_u64(&r);
 	h->crc = get_u32(&r);
 	h->ndb = get_u32(&r);
-	uint64_t nz = get_varint(&r);
+	uint64_t nz = kvs_snap_get_varint(&r);
 	if (r.bad || h->ndb == 0 || h->ndb > KVS_MAX_DBS || nz > (uint64_t)h->ndb * KVS_SHARDS)
 		goto bad;
 	h->counts = kvs_calloc((size_t)h->ndb * KVS_SHARDS, sizeof *h->counts);
 	for (uint64_t i = 0; i < nz; i++) {
-		uint64_t db = get_varint(&r);
-		const unsigned char *sh = get_bytes(&r, 1);
-		uint64_t cnt = get_varint(&r);
+		uint64_t db = kvs_snap_get_varint(&r);
+		const unsigned char *sh = kvs_snap_get_bytes(&r, 1);
+		uint64_t cnt = kvs_snap_get_varint(&r);
 		if (r.bad || db >= h->ndb || *sh >= KVS_SHARDS)
 			goto bad;
 		h->counts[db * KVS_SHARDS + *sh] = cnt;
@@ -223,13 +217,13 @@ static void put_rec_head(struct kvs_buf *out, uint64_t db, const struct kvs_entr
 			 size_t klen)
 {
 	uint64_t exp = kvs_entry_expire(e);
-	put_varint(out, db);
+	kvs_snap_put_varint(out, db);
 	kvs_buf_putc(out, (char)e->type);
 	kvs_buf_putc(out, exp ? REC_TTL : 0);
-	put_u64(out, e->stamp);
+	kvs_snap_put_u64(out, e->stamp);
 	if (exp)
-		put_u64(out, exp);
-	put_varint(out, klen);
+		kvs_snap_put_u64(out, exp);
+	kvs_snap_put_varint(out, klen);
 	kvs_buf_append(out, key, klen);
 }
 
@@ -252,7 +246,7 @@ int kvs_snap_put_entry(struct kvs_buf *out, uint64_t db, const struct kvs_entry 
 
 	if (e->enc == KVS_E_RAW) {
 		const char *v = kvs_entry_str(e, &vlen);
-		put_varint(out, head + vlen);
+		kvs_snap_put_varint(out, head + vlen);
 		put_rec_head(out, db, e, key, klen);
 		kvs_buf_append(out, v, vlen);
 		return 0;
@@ -275,16 +269,16 @@ int kvs_snap_put_entry(struct kvs_buf *out, uint64_t db, const struct kvs_entry 
 
 size_t kvs_snap_rec_parse(const unsigned char *p, size_t n, struct kvs_snap_rec *rec, const char **why)
 {
-	struct rd r = { p, p + n, 0 };
-	uint64_t len = get_varint(&r);
+	struct kvs_snap_in r = { p, p + n, 0 };
+	uint64_t len = kvs_snap_get_varint(&r);
 	if (r.bad || len > (uint64_t)(r.end - r.p)) {
 		*why = "a record runs past the end of its chunk";
 		return 0;
 	}
 	r.end = r.p + len;
-	rec->db = get_varint(&r);
-	const unsigned char *tf = get_bytes(&r, 2);
-	rec->stamp = get_u64(&r);
+	rec->db = kvs_snap_get_varint(&r);
+	const unsigned char *tf = kvs_snap_get_bytes(&r, 2);
+	rec->stamp = kvs_snap_get_u64(&r);
 	if (r.bad) {
 		*why = "a record is truncated";
 		return 0;
@@ -294,20 +288,20 @@ size_t kvs_snap_rec_parse(const unsigned char *p, size_t n, struct kvs_snap_rec 
 		*why = "a record has an unknown type or flags";
 		return 0;
 	}
-	rec->expire = (tf[1] & REC_TTL) ? get_u64(&r) : 0;
-	uint64_t klen = get_varint(&r);
+	rec->expire = (tf[1] & REC_TTL) ? kvs_snap_get_u64(&r) : 0;
+	uint64_t klen = kvs_snap_get_varint(&r);
 	if (r.bad || klen > (uint64_t)(r.end - r.p) || ((tf[1] & REC_TTL) && rec->expire == 0)) {
 		*why = "a record is truncated";
 		return 0;
 	}
-	rec->key = (const char *)get_bytes(&r, (size_t)klen);
+	rec->key = (const char *)kvs_snap_get_bytes(&r, (size_t)klen);
 	rec->klen = (size_t)klen;
 	rec->val = r.p;
 	rec->vlen = (size_t)(r.end - r.p);
 	return (size_t)(r.end - p);
 }
 
-struct kvs_entry *kvs_snap_rec_entry(const struct kvs_snap_rec *r, const char **why)
+struct kvs_entry *kvs_snap_rec_entry(const struct kvs_snap_rec *r, uint64_t seed, const char **why)
 {
 	struct kvs_entry *e;
 	if (r->type == KVS_T_STRING) {
@@ -318,7 +312,7 @@ struct kvs_entry *kvs_snap_rec_entry(const struct kvs_snap_rec *r, const char **
 			*why = "it holds a value of a type this kvsd cannot load";
 			return NULL;
 		}
-		void *obj = ops->load(r->val, r->vlen);
+		void *obj = ops->load(r->val, r->vlen, seed);
 		if (!obj) {
 			*why = "a value is malformed";
 			return NULL;
@@ -729,6 +723,7 @@ int kvs_snap_load_begin(struct kvs_snap_loader *ld, struct kvs_keyspace *ks, int
 	atomic_init(&ld->expired, 0);
 	atomic_init(&ld->loaded_bytes, 0);
 	ld->ks = ks;
+	ld->seed = ks ? ks->seed : 0x6b7673645f736e70ull;
 	ld->ndb = ndb;
 	ld->now = now;
 	ld->h = h;
@@ -766,7 +761,7 @@ static int load_rec(struct kvs_snap_loader *ld, const struct kvs_snap_rec *r)
 	}
 	if (!ld->ks && r->type == KVS_T_STRING)
 		return 0;
-	struct kvs_entry *e = kvs_snap_rec_entry(r, &why);
+	struct kvs_entry *e = kvs_snap_rec_entry(r, ld->seed, &why);
 	if (!e)
 		return load_fail(ld, "chunk %" PRIu64 ": %s", ld->seq, why);
 	if (!ld->ks) {

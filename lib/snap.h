@@ -107,8 +107,23 @@ int kvs_snap_put_entry(struct kvs_buf *out, uint64_t db, const struct kvs_entry 
 size_t kvs_snap_rec_parse(const unsigned char *p, size_t n, struct kvs_snap_rec *r, const char **why);
 /* Build the entry a record describes (stamp and TTL included). Returns it
  * (owned by the caller), or NULL with *why set if the value is malformed
- * or its type has no kvs_type_ops.load hook. */
-struct kvs_entry *kvs_snap_rec_entry(const struct kvs_snap_rec *r, const char **why);
+ * or its type has no kvs_type_ops.load hook. seed goes to that hook. */
+struct kvs_entry *kvs_snap_rec_entry(const struct kvs_snap_rec *r, uint64_t seed, const char **why);
+
+/* ---- helpers for the types' save/load hooks ------------------------------ */
+
+void kvs_snap_put_varint(struct kvs_buf *out, uint64_t v);
+void kvs_snap_put_u64(struct kvs_buf *out, uint64_t v);
+/* A cursor over untrusted bytes. Every read checks the bounds; after the
+ * first one that fails, bad is set and reads return 0 / NULL. */
+struct kvs_snap_in {
+	const unsigned char *p, *end;
+	int bad;
+};
+uint64_t kvs_snap_get_varint(struct kvs_snap_in *in);
+uint64_t kvs_snap_get_u64(struct kvs_snap_in *in);
+/* n bytes (a view into the input), or NULL. */
+const unsigned char *kvs_snap_get_bytes(struct kvs_snap_in *in, uint64_t n);
 
 /* ---- storage interfaces ------------------------------------------------ */
 
@@ -222,6 +237,7 @@ int kvs_snap_save_all(struct kvs_keyspace *ks, const struct kvs_snap_sink *sink,
 struct kvs_snap_loader {
 	struct kvs_keyspace *ks;        /* NULL: check only, load nothing */
 	int ndb;                        /* databases the target has */
+	uint64_t seed;                  /* table seed for loaded objects */
 	uint64_t now;                   /* keys expiring at or before are skipped */
 	const struct kvs_snap_header *h;
 	uint64_t seq;                   /* chunks seen */

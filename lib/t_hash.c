@@ -385,6 +385,8 @@ void kvs_register_hash(void)
 	kvs_type_ops[KVS_T_HASH].mem_obj = kvs_tobj_mem;
 	kvs_type_ops[KVS_T_HASH].encoding = kvs_tobj_encoding;
 	kvs_type_ops[KVS_T_HASH].field_get = kvs_tobj_field_get;  /* SORT BY/GET key->field */
+	kvs_type_ops[KVS_T_HASH].save = kvs_tobj_save;            /* snapshots */
+	kvs_type_ops[KVS_T_HASH].load = kvs_tobj_load;
 	if (kvs_cmd_register(hash_cmds, sizeof hash_cmds / sizeof *hash_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */
 }

@@ -517,6 +517,8 @@ void kvs_register_set(void)
 	kvs_type_ops[KVS_T_SET].mem_obj = kvs_tobj_mem;
 	kvs_type_ops[KVS_T_SET].encoding = kvs_tobj_encoding;
 	kvs_type_ops[KVS_T_SET].foreach = kvs_tobj_foreach;       /* SORT */
+	kvs_type_ops[KVS_T_SET].save = kvs_tobj_save;             /* snapshots */
+	kvs_type_ops[KVS_T_SET].load = kvs_tobj_load;
 	if (kvs_cmd_register(set_cmds, sizeof set_cmds / sizeof *set_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */
 }

@@ -184,6 +184,7 @@ def run_expect_fail(srv, *directives):
 
 # -- SAVE / BGSAVE / LASTSAVE --------------------------------------------------------
 
+@pytest.mark.needs_lmdb
 def test_save_then_restart_restores_strings_and_stamps(srv):
     s = srv.start()
     with s.conn() as c:
@@ -211,6 +212,7 @@ def test_save_then_restart_restores_strings_and_stamps(srv):
         assert c.call("INCR", "num") == 12347
 
 
+@pytest.mark.needs_lmdb
 def test_bgsave_then_restart(srv):
     s = srv.start()
     with s.conn() as c:
@@ -231,6 +233,7 @@ def test_bgsave_then_restart(srv):
         assert got == [b"v-%d" % i for i in range(20000)]
 
 
+@pytest.mark.needs_lmdb
 def test_bgsave_arguments_and_transactions(srv):
     s = srv.start()
     with s.conn() as c:
@@ -249,6 +252,7 @@ def test_bgsave_arguments_and_transactions(srv):
             "EXECABORT Transaction discarded because of previous errors.")
 
 
+@pytest.mark.needs_lmdb
 def test_save_rule_fires(srv):
     s = srv.start(("save", "1 2"))
     with s.conn() as c:
@@ -267,6 +271,7 @@ def test_save_rule_fires(srv):
         assert c.call("MGET", "a", "b") == [b"1", b"2"]
 
 
+@pytest.mark.needs_lmdb
 def test_save_rule_needs_enough_changes(srv):
     s = srv.start(("save", "1 1000"))
     with s.conn() as c:
@@ -279,6 +284,7 @@ def test_save_rule_needs_enough_changes(srv):
 
 # -- shutdown ------------------------------------------------------------------------------
 
+@pytest.mark.needs_lmdb
 def test_sigterm_saves_when_rules_exist(srv):
     s = srv.start(("save", "3600 1"))
     with s.conn() as c:
@@ -290,6 +296,7 @@ def test_sigterm_saves_when_rules_exist(srv):
         assert c.call("GET", "k") == b"by sigterm"
 
 
+@pytest.mark.needs_lmdb
 def test_shutdown_nosave_keeps_previous_snapshot(srv):
     s = srv.start(("save", "3600 1"))
     with s.conn() as c:
@@ -304,6 +311,7 @@ def test_shutdown_nosave_keeps_previous_snapshot(srv):
         assert c.call("MGET", "k", "k2") == [b"old", None]
 
 
+@pytest.mark.needs_lmdb
 def test_shutdown_save_without_rules(srv):
     s = srv.start()
     with s.conn() as c:
@@ -316,6 +324,7 @@ def test_shutdown_save_without_rules(srv):
         assert c.call("GET", "k") == b"v"
 
 
+@pytest.mark.needs_lmdb
 def test_no_rules_no_save_at_shutdown(srv):
     s = srv.start()
     with s.conn() as c:
@@ -326,6 +335,7 @@ def test_no_rules_no_save_at_shutdown(srv):
 
 # -- TTLs across a restart ------------------------------------------------------------------
 
+@pytest.mark.needs_lmdb
 def test_ttl_survives_restart_and_expired_keys_are_not_loaded(srv):
     s = srv.start()
     with s.conn() as c:
@@ -352,6 +362,7 @@ def test_ttl_survives_restart_and_expired_keys_are_not_loaded(srv):
 
 # -- MISCONF ------------------------------------------------------------------------------
 
+@pytest.mark.needs_lmdb
 def test_failed_bgsave_stops_writes_until_a_save_works(srv):
     s = srv.start(("save", "3600 1000"))
     with s.conn() as c:
@@ -380,6 +391,63 @@ def test_failed_bgsave_stops_writes_until_a_save_works(srv):
         assert c.call("SET", "k", "x") == "OK"
 
 
+# -- every type, every database ---------------------------------------------------------
+
+@pytest.mark.needs_lmdb
+@pytest.mark.needs_hashes
+@pytest.mark.needs_sets
+def test_hashes_and_sets_survive_restart(srv):
+    s = srv.start()
+    big = {b"field:%d" % i: b"value %d" % i for i in range(300)}
+    with s.conn() as c:
+        assert c.call("HSET", "small", "a", "1", "b", "") == 2
+        args = []
+        for f, v in big.items():
+            args += [f, v]
+        assert c.call("HSET", "big", *args) == 300
+        assert c.call("SADD", "ints", "1", "2", "-3") == 3
+        assert c.call("SADD", "words", "x", "y", "z", "") == 4
+        before = {k: c.call("OBJECT", "ENCODING", k) for k in ("small", "big", "ints", "words")}
+        assert c.call("SAVE") == "OK"
+    assert shutdown(s, "NOSAVE") == 0
+    s2 = srv.start()
+    with s2.conn() as c:
+        wait_loaded(c)
+        h = c.call("HGETALL", "small")
+        assert dict(zip(h[::2], h[1::2])) == {b"a": b"1", b"b": b""}
+        h = c.call("HGETALL", "big")
+        assert dict(zip(h[::2], h[1::2])) == big
+        assert sorted(c.call("SMEMBERS", "ints")) == sorted([b"1", b"2", b"-3"])
+        assert sorted(c.call("SMEMBERS", "words")) == [b"", b"x", b"y", b"z"]
+        assert c.call("TYPE", "big") == "hash" and c.call("TYPE", "words") == "set"
+        for k, enc in before.items():
+            assert c.call("OBJECT", "ENCODING", k) == enc, k
+
+
+@pytest.mark.needs_lmdb
+@pytest.mark.needs_multidb
+def test_databases_survive_restart(srv):
+    s = srv.start()
+    with s.conn() as c:
+        assert c.call("SET", "k", "db0") == "OK"
+        assert c.call("SELECT", "5") == "OK"
+        assert c.call("SET", "k", "db5") == "OK"
+        assert c.call("SET", "only5", "x", "EX", "1000") == "OK"
+        assert c.call("SWAPDB", "5", "6") == "OK"
+        assert c.call("BGSAVE") == "Background saving started"
+        wait_save_done(c, 0)
+    assert shutdown(s, "NOSAVE") == 0
+    s2 = srv.start()
+    with s2.conn() as c:
+        wait_loaded(c)
+        assert c.call("GET", "k") == b"db0"
+        assert c.call("SELECT", "6") == "OK"
+        assert c.call("MGET", "k", "only5") == [b"db5", b"x"]
+        assert 0 < c.call("TTL", "only5") <= 1000
+        assert c.call("SELECT", "5") == "OK"
+        assert c.call("GET", "k") is None
+
+
 # -- damaged files (kvsd's format) ---------------------------------------------------------
 
 def saved_file(srv, nkeys=2000):
@@ -397,6 +465,7 @@ def rewrite(srv, data):
         f.write(data)
 
 
+@pytest.mark.needs_lmdb
 @pytest.mark.kvsd_only
 def test_corrupted_record_is_refused(srv):
     data = saved_file(srv)
@@ -408,6 +477,7 @@ def test_corrupted_record_is_refused(srv):
     assert srv.path() in out and "damaged" in out, out
 
 
+@pytest.mark.needs_lmdb
 @pytest.mark.kvsd_only
 def test_truncated_file_is_refused(srv):
     data = saved_file(srv)
@@ -420,6 +490,7 @@ def test_truncated_file_is_refused(srv):
     assert srv.path() in out and "empty" in out, out
 
 
+@pytest.mark.needs_lmdb
 @pytest.mark.kvsd_only
 def test_foreign_file_is_refused(srv):
     rewrite(srv, b"REDIS0010\xfa\tredis-ver\x057.0.0" + b"\0" * 5000)
@@ -427,6 +498,7 @@ def test_foreign_file_is_refused(srv):
     assert srv.path() in out and "not an LMDB file" in out, out
 
 
+@pytest.mark.needs_lmdb
 @pytest.mark.kvsd_only
 def test_other_format_version_is_refused(srv):
     data = saved_file(srv, 10)
@@ -438,6 +510,7 @@ def test_other_format_version_is_refused(srv):
     assert srv.path() in out and "format version 0 is not supported" in out, out
 
 
+@pytest.mark.needs_lmdb
 @pytest.mark.kvsd_only
 def test_snapshot_with_more_databases_than_configured_is_refused(srv):
     s = srv.start()
@@ -453,6 +526,7 @@ def test_snapshot_with_more_databases_than_configured_is_refused(srv):
 
 # -- crash in the middle of a BGSAVE -------------------------------------------------------
 
+@pytest.mark.needs_lmdb
 @pytest.mark.kvsd_only
 def test_sigkill_during_bgsave_under_load_keeps_previous_snapshot(srv):
     n = 300000

@@ -9,7 +9,9 @@
 #include <string.h>
 #include "entry.h"
 #include "hlc.h"
+#include "cmd.h"
 #include "keyspace.h"
+#include "object.h"
 #include "snap.h"
 #include "testenv.h"
 #include "util.h"
@@ -119,8 +121,9 @@ static size_t blob_save(const void *obj, struct kvs_buf *out)
 	return o->n + 1;
 }
 
-static void *blob_load(const unsigned char *p, size_t len)
+static void *blob_load(const unsigned char *p, size_t len, uint64_t seed)
 {
+	(void)seed;
 	if (len < 1 || p[0] != 'B')
 		return NULL;
 	return blob_new(p + 1, len - 1);
@@ -321,7 +324,7 @@ START_TEST(test_record_round_trip_strings)
 		ck_assert_uint_eq(r.klen, klen);
 		ck_assert_mem_eq(r.key, key, klen);
 		ck_assert_uint_eq(r.vlen, sizes[i]);
-		struct kvs_entry *d = kvs_snap_rec_entry(&r, &why);
+		struct kvs_entry *d = kvs_snap_rec_entry(&r, 0, &why);
 		size_t dkl, dvl;
 		const char *dk = kvs_entry_key(d, &dkl), *dv = kvs_entry_str(d, &dvl);
 		ck_assert_uint_eq(dkl, klen);
@@ -352,7 +355,7 @@ START_TEST(test_record_round_trip_ptr_type)
 	ck_assert_int_eq(kvs_snap_put_entry(&b, 2, e), 0);
 	ck_assert_uint_eq(kvs_snap_rec_parse((unsigned char *)b.data, b.len, &r, &why), b.len);
 	ck_assert_uint_eq(r.type, KVS_T_LIST);
-	struct kvs_entry *d = kvs_snap_rec_entry(&r, &why);
+	struct kvs_entry *d = kvs_snap_rec_entry(&r, 0, &why);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_uint_eq(d->type, KVS_T_LIST);
 	ck_assert_uint_eq(d->enc, KVS_E_PTR);
@@ -367,10 +370,10 @@ START_TEST(test_record_round_trip_ptr_type)
 	struct kvs_snap_rec bad = r;
 	bad.val = (const unsigned char *)"Xabc";
 	bad.vlen = 4;
-	ck_assert_ptr_null(kvs_snap_rec_entry(&bad, &why));
+	ck_assert_ptr_null(kvs_snap_rec_entry(&bad, 0, &why));
 	/* No load hook: refused, not crashed. */
 	kvs_type_ops[KVS_T_LIST].load = NULL;
-	ck_assert_ptr_null(kvs_snap_rec_entry(&r, &why));
+	ck_assert_ptr_null(kvs_snap_rec_entry(&r, 0, &why));
 	kvs_type_ops[KVS_T_LIST].load = blob_load;
 	/* No save hook: the record is not written. */
 	kvs_type_ops[KVS_T_LIST].save = NULL;
@@ -379,6 +382,145 @@ START_TEST(test_record_round_trip_ptr_type)
 	ck_assert_uint_eq(b.len, 0);
 	kvs_entry_free(e);
 	kvs_buf_free(&b);
+}
+END_TEST
+
+/* ---- hashes and sets (object.c's hooks) ------------------------------------ */
+
+static struct kvs_tobj *make_obj(enum kvs_oenc enc, int n, int with_values)
+{
+	struct kvs_tobj *o = kvs_tobj_new(ks.seed, enc);
+	char f[32], v[300];
+	for (int i = 0; i < n; i++) {
+		size_t fl = (size_t)snprintf(f, sizeof f, "f%d", i);
+		size_t vl = with_values ? (size_t)(i * 7 % 250) : 0;
+		for (size_t j = 0; j < vl; j++)
+			v[j] = (char)(i + j);
+		f[0] = (char)(i % 3 ? 'f' : 0);            /* binary names too */
+		kvs_tobj_set(o, f, fl, v, vl, 1000u + (uint64_t)i);
+	}
+	return o;
+}
+
+/* Same elements, values and element stamps; same encoding name. */
+static void expect_same_obj(const struct kvs_tobj *a, const struct kvs_tobj *b)
+{
+	ck_assert_uint_eq(kvs_tobj_len(a), kvs_tobj_len(b));
+	ck_assert_uint_eq(a->enc, b->enc);
+	for (size_t i = kvs_table_next(&a->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&a->t, i + 1)) {
+		const struct kvs_entry *x = kvs_table_at(&a->t, i);
+		size_t fl, vl, vl2;
+		const char *f = kvs_elem_name(x, &fl);
+		const struct kvs_entry *y = kvs_tobj_get(b, f, fl, NULL);
+		ck_assert_ptr_nonnull(y);
+		const char *v = kvs_elem_value(x, &vl), *v2 = kvs_elem_value(y, &vl2);
+		ck_assert_uint_eq(vl, vl2);
+		if (vl)
+			ck_assert_mem_eq(v, v2, vl);
+		ck_assert_uint_eq(x->stamp, y->stamp);
+	}
+}
+
+START_TEST(test_hash_and_set_objects_round_trip)
+{
+	static const struct { enum kvs_oenc enc; int n, values; } cases[] = {
+		{ KVS_OENC_LISTPACK, 5, 1 }, { KVS_OENC_HASHTABLE, 3000, 1 },
+		{ KVS_OENC_INTSET, 7, 0 }, { KVS_OENC_HASHTABLE, 2000, 0 },
+	};
+	struct kvs_buf b = KVS_BUF_INIT;
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		struct kvs_tobj *o = make_obj(cases[c].enc, cases[c].n, cases[c].values);
+		b.len = 0;
+		size_t n = kvs_tobj_save(o, &b);
+		ck_assert_uint_eq(n, b.len);
+		struct kvs_tobj *d = kvs_tobj_load((unsigned char *)b.data, b.len, ks.seed);
+		ck_assert_ptr_nonnull(d);
+		expect_same_obj(o, d);
+		kvs_tobj_free(d);
+		/* Every truncation is refused (and never over-read under ASan). */
+		for (size_t cut = 0; cut < b.len; cut += 1 + cut / 16)
+			ck_assert_ptr_null(kvs_tobj_load((unsigned char *)b.data, cut, ks.seed));
+		kvs_tobj_free(o);
+	}
+	/* Malformed: unknown encoding byte, a count larger than the bytes
+	 * could hold, a field named twice, trailing garbage. */
+	struct kvs_tobj *o = make_obj(KVS_OENC_LISTPACK, 2, 1);
+	b.len = 0;
+	kvs_tobj_save(o, &b);
+	b.data[0] = 9;
+	ck_assert_ptr_null(kvs_tobj_load((unsigned char *)b.data, b.len, ks.seed));
+	b.data[0] = KVS_OENC_LISTPACK;
+	b.data[1] = 100;
+	ck_assert_ptr_null(kvs_tobj_load((unsigned char *)b.data, b.len, ks.seed));
+	b.data[1] = 2;
+	kvs_buf_putc(&b, 'x');
+	ck_assert_ptr_null(kvs_tobj_load((unsigned char *)b.data, b.len, ks.seed));
+	b.len = 0;
+	kvs_buf_putc(&b, KVS_OENC_LISTPACK);
+	kvs_snap_put_varint(&b, 2);
+	for (int i = 0; i < 2; i++) {
+		kvs_snap_put_u64(&b, 5);
+		kvs_snap_put_varint(&b, 3);
+		kvs_buf_append(&b, "dup", 3);
+		kvs_snap_put_varint(&b, 1);
+		kvs_buf_putc(&b, 'v');
+	}
+	ck_assert_ptr_null(kvs_tobj_load((unsigned char *)b.data, b.len, ks.seed));
+	kvs_tobj_free(o);
+	kvs_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_hash_in_place_change_during_save)
+{
+	/* HSET-like change of a hash after ks_find: the image keeps the
+	 * fields as they were at the snapshot point, element stamps too. */
+	struct memstore m = { 0 };
+	struct kvs_snap_sink sink = mem_sink(&m);
+	struct kvs_snap_save sv;
+	struct kvs_snap_writer w;
+	struct kvs_keyspace k2;
+	struct kvs_key kk;
+	size_t slot;
+	char err[256];
+	struct kvs_tobj *orig = make_obj(KVS_OENC_LISTPACK, 20, 1);
+	key_of(&ks, &kk, "h");
+	ks_lock(&ks, kk.shard);
+	ks_put(&ks, 0, &kk, KVS_TABLE_NONE, kvs_entry_new_obj("h", 1, KVS_T_HASH, kvs_tobj_dup(orig), 0), tenv.now_ms);
+	ks_unlock(&ks, kk.shard);
+	struct kvs_tobj *set = make_obj(KVS_OENC_INTSET, 9, 0);
+	key_of(&ks, &kk, "s");
+	ks_lock(&ks, kk.shard);
+	ks_put(&ks, 3, &kk, KVS_TABLE_NONE, kvs_entry_new_obj("s", 1, KVS_T_SET, kvs_tobj_dup(set), 0), tenv.now_ms);
+	ks_unlock(&ks, kk.shard);
+
+	kvs_snap_writer_init(&w, &sink, 0);
+	kvs_snap_begin(&ks, &sv);
+	key_of(&ks, &kk, "h");
+	ks_lock(&ks, kk.shard);
+	struct kvs_entry *e = ks_find(&ks, 0, &kk, tenv.now_ms, &slot);
+	kvs_tobj_set(kvs_tobj_of(e), "f1", 2, "changed", 7, 99999);
+	kvs_tobj_set(kvs_tobj_of(e), "brand new", 9, "", 0, 99999);
+	ks_written(&ks, 0, &kk, slot, e, tenv.now_ms);
+	ks_unlock(&ks, kk.shard);
+	ck_assert_int_eq(kvs_snap_run(&ks, &sv, &w, 8), 0);
+	ck_assert_int_eq(kvs_snap_writer_finish(&w, &sv, ks.node_id), 0);
+	kvs_snap_end(&ks, &sv);
+	kvs_snap_writer_free(&w);
+
+	ck_assert_int_eq(load_from(&m, &k2, 4, NULL, NULL, err, sizeof err), 0);
+	struct kvs_entry *d = lookup(&k2, 0, "h");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->type, KVS_T_HASH);
+	expect_same_obj(orig, kvs_tobj_of(d));
+	d = lookup(&k2, 3, "s");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->type, KVS_T_SET);
+	expect_same_obj(set, kvs_tobj_of(d));
+	kvs_keyspace_destroy(&k2);
+	kvs_tobj_free(orig);
+	kvs_tobj_free(set);
+	mem_free(&m);
 }
 END_TEST
 
@@ -965,6 +1107,7 @@ END_TEST
 
 int main(void)
 {
+	kvs_cmd_register_builtin();    /* the hash and set type hooks */
 	Suite *s = suite_create("snap");
 	TCase *tf = tcase_create("format");
 	tcase_add_checked_fixture(tf, setup, teardown);
@@ -972,6 +1115,8 @@ int main(void)
 	tcase_add_test(tf, test_header_round_trip_and_refusals);
 	tcase_add_test(tf, test_record_round_trip_strings);
 	tcase_add_test(tf, test_record_round_trip_ptr_type);
+	tcase_add_test(tf, test_hash_and_set_objects_round_trip);
+	tcase_add_test(tf, test_hash_in_place_change_during_save);
 	suite_add_tcase(s, tf);
 	TCase *tl = tcase_create("load");
 	tcase_add_checked_fixture(tl, setup, teardown);
