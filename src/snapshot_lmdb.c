@@ -17,6 +17,9 @@
 #ifdef HAVE_LMDB
 #include <lmdb.h>
 #endif
+#ifdef HAVE_PTHREAD_NP_H
+#include <pthread_np.h>
+#endif
 #include "log.h"
 #include "server.h"
 #include "snap.h"
@@ -29,7 +32,7 @@
 /* Entries serialized per slice under one shard lock. */
 #define SLICE 512
 /* LMDB value size the records are grouped into. */
-#define CHUNK (256 * 1024)
+#define CHUNK (1024 * 1024)
 
 /* Everything below is guarded by st.lock. Lock order: a shard lock may be
  * taken while holding st.lock (the cron sums dirty counters), never the
@@ -76,6 +79,18 @@ static struct {
 static const char *name_of(const struct server *s) { return s->cfg.dbfilename; }
 
 static long long unix_now(void) { return (long long)time(NULL); }
+
+/* Threads inherit their creator's name (an I/O thread's): name ours. */
+static void name_thread(const char *name)
+{
+#if defined(HAVE_PTHREAD_SETNAME_NP) && defined(__linux__)
+	pthread_setname_np(pthread_self(), name);
+#elif defined(HAVE_PTHREAD_SET_NAME_NP)
+	pthread_set_name_np(pthread_self(), name);
+#else
+	(void)name;
+#endif
+}
 
 /* MISCONF: Redis's condition, published to the engine. st.lock held. */
 static void update_misconf(void)
@@ -161,6 +176,25 @@ static void lmdb_err(char *err, size_t errlen, const char *what, int rc)
 	snprintf(err, errlen, "%s: %s", what, why);
 }
 
+/* Pages of a chunk just written (or read) belong to the file, not to us:
+ * drop them from our mapping (written ones stay, dirty, in the page cache
+ * and reach the disk at the commit's sync), so a save or a load does not
+ * grow the resident set by the snapshot's size. For a shared file mapping
+ * MADV_DONTNEED loses nothing: a later access faults the same page back
+ * in. A chunk fills overflow pages of its own, shared with no record. */
+static void drop_pages(void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_DONTNEED)
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p & ~(pg - 1), b = ((uintptr_t)p + n + pg - 1) & ~(pg - 1);
+	if (n >= 4 * pg)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 /* ---- reading ----------------------------------------------------------- */
 
 struct reader {
@@ -229,6 +263,7 @@ static int read_chunks(struct reader *r, struct kvs_snap_loader *ld, int verbose
 			snprintf(r->err, r->errlen, "%s", ld->err);
 			return -1;
 		}
+		drop_pages(r->val.mv_data, r->val.mv_size);   /* read once: give the pages back */
 		if (atomic_load(&st.stop)) {
 			snprintf(r->err, r->errlen, "loading was interrupted by shutdown");
 			return -1;
@@ -363,43 +398,25 @@ struct writer_ctx {
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	int rc;                      /* first LMDB error */
-	size_t since_release;
 	struct kvs_snap_save *sv;
 };
-
-/* The pages just written belong to the file, not to us: drop them from
- * our mapping (they stay, dirty, in the page cache and reach the disk at
- * the commit's sync), so a save does not grow the resident set by the
- * snapshot's size. For a shared file mapping MADV_DONTNEED loses
- * nothing: a later access faults the same page back in. */
-static void release_map(MDB_env *env)
-{
-#if defined(__linux__) && defined(MADV_DONTNEED)
-	MDB_envinfo info;
-	if (mdb_env_info(env, &info) == 0 && info.me_mapaddr)
-		madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
-#else
-	(void)env;
-#endif
-}
 
 static int sink_chunk(void *arg, uint64_t seq, const void *p, size_t n)
 {
 	struct writer_ctx *w = arg;
 	SEQ_KEY(key, seq);
-	MDB_val val = { n, (void *)(uintptr_t)p };
-	int rc = mdb_put(w->txn, w->dbi, &key, &val, MDB_APPEND);
+	/* MDB_RESERVE: LMDB makes room in the map (MDB_WRITEMAP) and we copy
+	 * the chunk there ourselves, which tells us which pages it took. */
+	MDB_val val = { n, NULL };
+	int rc = mdb_put(w->txn, w->dbi, &key, &val, MDB_APPEND | MDB_RESERVE);
 	if (rc != 0) {
 		w->rc = rc;
 		/* The image is lost: finish the walk without writing it. */
 		atomic_store(&w->sv->discard, 1);
 		return -1;
 	}
-	w->since_release += n;
-	if (w->since_release >= (16u << 20)) {
-		w->since_release = 0;
-		release_map(w->env);
-	}
+	memcpy(val.mv_data, p, n);
+	drop_pages(val.mv_data, n);
 	return 0;
 }
 
@@ -460,9 +477,12 @@ static int open_for_write(struct writer_ctx *w, const char *file, size_t mapsize
 	}
 	/* MDB_WRITEMAP: pages are written in the file mapping rather than in
 	 * malloc'd buffers until the commit (which would cost as much memory
-	 * as the snapshot); release_map keeps the mapping small. */
+	 * as the snapshot); drop_pages keeps the mapping small. MDB_NORDAHEAD
+	 * (MADV_RANDOM): when LMDB reads a page header of an old or new chunk
+	 * (mdb_drop, the commit), the kernel maps 64 KB around it, not the
+	 * hundreds of KB its readahead would. */
 	if ((rc = mdb_env_create(&w->env)) != 0 || (rc = mdb_env_set_mapsize(w->env, mapsize)) != 0 ||
-	    (rc = mdb_env_open(w->env, file, MDB_NOSUBDIR | MDB_WRITEMAP, 0644)) != 0 ||
+	    (rc = mdb_env_open(w->env, file, MDB_NOSUBDIR | MDB_WRITEMAP | MDB_NORDAHEAD, 0644)) != 0 ||
 	    (rc = mdb_txn_begin(w->env, NULL, 0, &w->txn)) != 0 ||
 	    (rc = mdb_dbi_open(w->txn, NULL, 0, &w->dbi)) != 0 ||
 	    (rc = mdb_drop(w->txn, w->dbi, 0)) != 0) {
@@ -566,6 +586,7 @@ static int storage_save(struct server *s, char *err, size_t errlen)
 static void *loader_main(void *arg)
 {
 	struct server *s = arg;
+	name_thread("kvsd-load");
 	char err[512];
 	uint64_t t0 = kvs_env_now_us(&s->env);
 	int rc = read_file(name_of(s), &s->eng.ks, s->cfg.databases, err, sizeof err);
@@ -700,6 +721,7 @@ static int run_save(struct server *s, int bg, char *err, size_t errlen)
 static void *saver_main(void *arg)
 {
 	char err[512];
+	name_thread("kvsd-bgsave");
 	run_save(arg, 1, err, sizeof err);
 	pthread_mutex_lock(&st.lock);
 	st.busy = 0;
