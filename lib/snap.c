@@ -674,6 +674,8 @@ int kvs_snap_run(struct kvs_keyspace *ks, struct kvs_snap_save *sv, struct kvs_s
 				w->buf.len = CHUNK_CRC;
 			else
 				kvs_snap_writer_flush(w, 0);
+			if (sv->pause)
+				sv->pause(sv->pause_arg);
 		} while (!done);
 	}
 	if (atomic_load(&sv->discard))

@@ -169,6 +169,10 @@ struct kvs_snap_save {
 	_Atomic uint64_t keys_done;  /* entries written or skipped so far */
 	_Atomic int discard;    /* abort: finish without output */
 	_Atomic(const char *) error; /* type name of a value that could not be saved */
+	/* Called by kvs_snap_run between slices, no lock held; NULL: none.
+	 * Set after kvs_snap_begin. (The daemon gives up the CPU there.) */
+	void (*pause)(void *arg);
+	void *pause_arg;
 	struct kvs_snap_walk walk[KVS_SHARDS];
 };
 
