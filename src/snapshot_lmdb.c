@@ -155,7 +155,7 @@ static size_t process_rss(void)
 #define SEQ_KEY(name, seq)                                                        \
 	unsigned char name##_b[8];                                               \
 	for (int name##_i = 0; name##_i < 8; name##_i++)                          \
-		name##_b[name##_i] = (unsigned char)((seq) >> (56 - 8 * name##_i)); \
+		name##_b[name##_i] = (unsigned char)((uint64_t)(seq) >> (56 - 8 * name##_i)); \
 	MDB_val name = { 8, name##_b }
 
 static uint64_t seq_of(const MDB_val *k)
@@ -355,6 +355,10 @@ static int check_in_child(const char *file, int ndb, char *err, size_t errlen)
 	if (pid == 0) {
 		char e[512] = "";
 		close(fd[0]);
+		/* Die of the signal if the file crashes LMDB, whatever handler
+		 * the process has (a sanitizer's would turn it into a report). */
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGSEGV, SIG_DFL);
 		/* A file that sends LMDB round in circles must not hang start-up. */
 		alarm((unsigned)(120 + (stat(file, &sb) == 0 ? sb.st_blocks * 512 / (20 << 20) : 0)));
 		int rc = read_file(file, NULL, ndb, e, sizeof e);

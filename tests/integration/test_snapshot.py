@@ -152,13 +152,19 @@ def wait_loaded(c):
                   what="loading to finish")
 
 
-def fill(c, n, prefix="k", value="v", batch=1000):
-    """SET prefix:i value-i for i < n, pipelined."""
-    for start in range(0, n, batch):
-        args = []
-        for i in range(start, min(n, start + batch)):
-            args += ["%s:%d" % (prefix, i), "%s-%d" % (value, i)]
-        assert c.call("MSET", *args) == "OK"
+def fill(c, n, prefix="k", value="v", batch=15, depth=200):
+    """SET prefix:i value-i for i < n: MSETs of `batch` keys (short enough
+    to stay whole in SLOWLOG), `depth` of them pipelined."""
+    starts = list(range(0, n, batch))
+    for first in range(0, len(starts), depth):
+        group = starts[first:first + depth]
+        for start in group:
+            args = []
+            for i in range(start, min(n, start + batch)):
+                args += ["%s:%d" % (prefix, i), "%s-%d" % (value, i)]
+            c.send_command("MSET", *args)
+        for _ in group:
+            assert c.read_reply() == "OK"
 
 
 def mget_all(c, n, prefix="k", batch=1000):
