@@ -130,6 +130,9 @@ static uint64_t dirty_now(struct server *s, struct kvs_client *c)
 	return d;
 }
 
+#ifdef HAVE_LMDB
+/* ==== LMDB storage ======================================================== */
+
 /* Resident set size in bytes (the snapshot's size is below it). */
 static size_t process_rss(void)
 {
@@ -149,8 +152,6 @@ static size_t process_rss(void)
 	return rss;
 }
 
-#ifdef HAVE_LMDB
-/* ==== LMDB storage ======================================================== */
 
 #define SEQ_KEY(name, seq)                                                        \
 	unsigned char name##_b[8];                                               \
@@ -958,6 +959,7 @@ static void bgsave_cmd(struct kvs_client *c)
 	}
 	pthread_mutex_unlock(&st.lock);
 #else
+	(void)schedule;
 	reply_errorf(c, "ERR %s", no_lmdb);
 #endif
 }

@@ -26,6 +26,16 @@
 #error "KVSD_SRCDIR must name the source tree (set in tests/unit/local.mk)"
 #endif
 
+/* A build without LMDB refuses snapshot settings (save rules, a dbfilename
+ * other than the default): tests that use them as ordinary values run
+ * with LMDB only, and t_no_lmdb_refuses checks the refusal. */
+#ifdef HAVE_LMDB
+#define SNAP_DBFILENAME "snap.lmdb"
+#else
+#define SNAP_DBFILENAME "kvsd.lmdb"
+#define NO_LMDB_MSG "snapshots are not available: kvsd was built without LMDB (configure --with-lmdb)"
+#endif
+
 /* ---- helpers --------------------------------------------------------- */
 
 /* basedir is made by main() and removed after all tests, so it goes even
@@ -347,13 +357,13 @@ START_TEST(t_strings)
 {
 	ck_assert_int_eq(load("requirepass foobared\npidfile /run/kvsd.pid\n"
 			      "logfile /var/log/kvsd.log\nsyslog-ident kv\ndir /var/lib/kvsd\n"
-			      "dbfilename snap.lmdb\nunixsocket /run/kvsd.sock\n"), 0);
+			      "dbfilename " SNAP_DBFILENAME "\nunixsocket /run/kvsd.sock\n"), 0);
 	ck_assert_str_eq(cfg.requirepass, "foobared");
 	ck_assert_str_eq(cfg.pidfile, "/run/kvsd.pid");
 	ck_assert_str_eq(cfg.logfile, "/var/log/kvsd.log");
 	ck_assert_str_eq(cfg.syslog_ident, "kv");
 	ck_assert_str_eq(cfg.dir, "/var/lib/kvsd");
-	ck_assert_str_eq(cfg.dbfilename, "snap.lmdb");
+	ck_assert_str_eq(cfg.dbfilename, SNAP_DBFILENAME);
 	ck_assert_str_eq(cfg.unixsocket, "/run/kvsd.sock");
 	ck_assert_str_eq(getv("requirepass"), "foobared");
 	/* "" unsets the optional ones; logfile "" means stderr, kept as "" */
@@ -433,6 +443,7 @@ START_TEST(t_bind)
 }
 END_TEST
 
+#ifdef HAVE_LMDB
 START_TEST(t_save_rules)
 {
 	ck_assert_int_eq(load("save 3600 1 300 100\nport 1\nsave 60 10000\n"), 0);
@@ -459,7 +470,9 @@ START_TEST(t_save_rules)
 	ck_assert_str_eq(getv("save"), "10 20 30 40");
 }
 END_TEST
+#endif
 
+#ifdef HAVE_LMDB
 START_TEST(t_save_limit)
 {
 	char text[1024] = "save";
@@ -470,6 +483,7 @@ START_TEST(t_save_limit)
 	ck_assert_int_eq(cfg.save[15].seconds, 16);
 }
 END_TEST
+#endif
 
 START_TEST(t_syntax)
 {
@@ -583,9 +597,11 @@ static const struct { const char *text, *error; } bad[] = {
 	  "not '-1' for 'save'" },
 	{ "save 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8 8 9 9 10 10 11 11 12 12 13 13 14 14 15 15 16 16 17 17",
 	  "test.conf:1: Invalid save parameters: more than 16 rules for 'save'" },
+#ifdef HAVE_LMDB
 	{ "save 1 1 2 2 3 3 4 4 5 5 6 6 7 7 8 8 9 9 10 10\n"
 	  "save 11 11 12 12 13 13 14 14 15 15 16 16 17 17\n",
 	  "test.conf:2: too many save rules in all (at most 16) for 'save'" },
+#endif
 	{ "xyz 1", "test.conf:1: unknown directive 'xyz'" },
 	{ "port 1\n\n   # comment\n\tBoGuS yes\n", "test.conf:4: unknown directive 'BoGuS'" },
 	{ "port", "test.conf:1: wrong number of arguments for 'port'" },
@@ -608,6 +624,27 @@ START_TEST(t_bad_value)
 	ck_assert_str_eq(err, bad[_i].error);
 }
 END_TEST
+
+#ifndef HAVE_LMDB
+/* Without LMDB the snapshot settings are refused where they are given:
+ * file:line, the command line, CONFIG SET; their defaults still load. */
+START_TEST(t_no_lmdb_refuses)
+{
+	const char *cl[] = { "save", "60 1" };
+	ck_assert_int_eq(load("port 1\nsave 60 1\n"), -1);
+	ck_assert_str_eq(err, "test.conf:2: " NO_LMDB_MSG " for 'save'");
+	ck_assert_int_eq(load("dbfilename other.lmdb\n"), -1);
+	ck_assert_str_eq(err, "test.conf:1: " NO_LMDB_MSG " for 'dbfilename'");
+	ck_assert_int_eq(config_apply(&cfg, 2, cl, 0, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, NO_LMDB_MSG " for 'save'");
+	ck_assert_int_eq(set1("save", "60 1"), -1);
+	ck_assert_str_eq(err, "ERR CONFIG SET failed (possibly related to argument 'save') - " NO_LMDB_MSG);
+	ck_assert_int_eq(load("dbfilename kvsd.lmdb\nsave \"\"\nstop-writes-on-bgsave-error no\n"), 0);
+	ck_assert_int_eq(set1("save", ""), 0);
+	ck_assert_int_eq(cfg.nsave, 0);
+}
+END_TEST
+#endif
 
 /* Lines before a bad one are applied; the struct stays consistent. */
 START_TEST(t_error_stops_at_line)
@@ -705,6 +742,7 @@ START_TEST(t_include_absolute_and_diamond)
 }
 END_TEST
 
+#ifdef HAVE_LMDB
 /* save lines accumulate across included files: it is one load. */
 START_TEST(t_include_save_accumulates)
 {
@@ -714,6 +752,7 @@ START_TEST(t_include_save_accumulates)
 	ck_assert_str_eq(getv("save"), "3600 1 300 100 60 10000");
 }
 END_TEST
+#endif
 
 START_TEST(t_include_error_names_file)
 {
@@ -862,6 +901,10 @@ END_TEST
 
 START_TEST(t_set_mutable)
 {
+#ifndef HAVE_LMDB
+	if (!strcmp(mutable[_i].name, "save"))
+		return;    /* t_no_lmdb_refuses */
+#endif
 	ck_assert_msg(set1(mutable[_i].name, mutable[_i].value) == 0, "%s", err);
 	ck_assert_str_eq(getv(mutable[_i].name), mutable[_i].shown);
 }
@@ -911,7 +954,11 @@ END_TEST
 
 START_TEST(t_set_many)
 {
+#ifdef HAVE_LMDB
 	const char *ok[] = { "maxmemory", "1mb", "HZ", "20", "save", "60 1" };
+#else
+	const char *ok[] = { "maxmemory", "1mb", "HZ", "20", "save", "" };
+#endif
 	const char *bad_value[] = { "maxmemory", "5", "maxclients", "0" };
 	const char *dup[] = { "MAXMEMORY", "1", "maxmemory", "2" };
 	const char *unknown_later[] = { "hz", "5", "bogus", "1", "daemonize", "yes" };
@@ -921,7 +968,9 @@ START_TEST(t_set_many)
 	ck_assert_msg(config_set(&cfg, 6, ok, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(cfg.maxmemory, 1048576);
 	ck_assert_int_eq(cfg.hz, 20);
+#ifdef HAVE_LMDB
 	ck_assert_int_eq(cfg.nsave, 1);
+#endif
 	/* all or nothing: maxmemory is not changed when maxclients is bad */
 	ck_assert_int_eq(config_set(&cfg, 4, bad_value, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "ERR CONFIG SET failed (possibly related to argument 'maxclients') "
@@ -942,6 +991,7 @@ START_TEST(t_set_many)
 }
 END_TEST
 
+#ifdef HAVE_LMDB
 START_TEST(t_set_save_and_arity)
 {
 	const char *three[] = { "save", "60", "1" };
@@ -956,6 +1006,7 @@ START_TEST(t_set_save_and_arity)
 	ck_assert_str_eq(err, "ERR Unknown option or number of arguments for CONFIG SET - 'save'");
 }
 END_TEST
+#endif
 
 /* A string replaced at run time stays readable until config_free(). */
 START_TEST(t_set_retires_strings)
@@ -989,9 +1040,15 @@ START_TEST(t_apply_command_line)
 	ck_assert_int_eq(cfg.port, 7000);
 	ck_assert_int_eq(config_apply(&cfg, 3, bind, 0, err, sizeof(err)), 0);
 	ck_assert_str_eq(getv("bind"), "127.0.0.1 ::1");
+#ifdef HAVE_LMDB
 	ck_assert_int_eq(config_apply(&cfg, 3, save1, 0, err, sizeof(err)), 0);
 	ck_assert_int_eq(config_apply(&cfg, 2, save2, 0, err, sizeof(err)), 0);
 	ck_assert_str_eq(getv("save"), "120 2");
+#else
+	ck_assert_int_eq(config_apply(&cfg, 3, save1, 0, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, NO_LMDB_MSG " for 'save'");
+	ck_assert_int_eq(config_apply(&cfg, 2, save2, 0, err, sizeof(err)), -1);
+#endif
 	ck_assert_int_eq(config_apply(&cfg, 2, unknown, 0, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "unknown directive 'xyz'");
 	ck_assert_int_eq(config_apply(&cfg, 2, badport, 0, err, sizeof(err)), -1);
@@ -1042,14 +1099,21 @@ END_TEST
 
 START_TEST(t_get_formats)
 {
+#ifdef HAVE_LMDB
+#define SAVE_LINE "save 3600 1 300 100\n"
+#else
+#define SAVE_LINE ""
+#endif
 	ck_assert_int_eq(load("unixsocketperm 750\nmaxmemory 2mb\nbind 127.0.0.1 ::1\n"
-			      "protected-mode no\nsave 3600 1 300 100\nsyslog-facility user\n"
+			      "protected-mode no\n" SAVE_LINE "syslog-facility user\n"
 			      "unixsocket /tmp/k.sock\n"), 0);
 	ck_assert_str_eq(getv("unixsocketperm"), "750");
 	ck_assert_str_eq(getv("maxmemory"), "2097152");
 	ck_assert_str_eq(getv("bind"), "127.0.0.1 ::1");
 	ck_assert_str_eq(getv("protected-mode"), "no");
+#ifdef HAVE_LMDB
 	ck_assert_str_eq(getv("save"), "3600 1 300 100");
+#endif
 	ck_assert_str_eq(getv("syslog-facility"), "user");
 	ck_assert_str_eq(getv("unixsocket"), "/tmp/k.sock");
 	ck_assert_str_eq(getv("requirepass"), "");
@@ -1100,6 +1164,13 @@ static char *slurp(const char *path)
 
 START_TEST(t_packaged_conf)
 {
+#ifndef HAVE_LMDB
+	/* The package's snapshot rules stop a build without LMDB, by line. */
+	ck_assert_int_eq(load_path(KVSD_SRCDIR "/etc/kvsd.conf"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/etc/kvsd.conf:"));
+	ck_assert_ptr_nonnull(strstr(err, NO_LMDB_MSG " for 'save'"));
+	return;
+#endif
 	ck_assert_msg(load_path(KVSD_SRCDIR "/etc/kvsd.conf") == 0, "%s", err);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
 	ck_assert_int_eq(cfg.nbind, 1);
@@ -1177,8 +1248,10 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, t_strings);
 	tcase_add_test(tc, t_enums);
 	tcase_add_test(tc, t_bind);
+#ifdef HAVE_LMDB
 	tcase_add_test(tc, t_save_rules);
 	tcase_add_test(tc, t_save_limit);
+#endif
 	tcase_add_test(tc, t_syntax);
 	tcase_add_test(tc, t_quoted_values);
 	suite_add_tcase(s, tc);
@@ -1187,6 +1260,9 @@ static Suite *config_suite(void)
 	tcase_add_checked_fixture(tc, cfg_setup, cfg_teardown);
 	tcase_add_loop_test(tc, t_bad_value, 0, NITEMS(bad));
 	tcase_add_test(tc, t_error_stops_at_line);
+#ifndef HAVE_LMDB
+	tcase_add_test(tc, t_no_lmdb_refuses);
+#endif
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("split");
@@ -1198,7 +1274,9 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, t_include_relative);
 	tcase_add_test(tc, t_include_nested);
 	tcase_add_test(tc, t_include_absolute_and_diamond);
+#ifdef HAVE_LMDB
 	tcase_add_test(tc, t_include_save_accumulates);
+#endif
 	tcase_add_test(tc, t_include_error_names_file);
 	tcase_add_test(tc, t_include_missing);
 	tcase_add_test(tc, t_include_cycle);
@@ -1214,7 +1292,9 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, t_mutability_lists_complete);
 	tcase_add_test(tc, t_set_errors);
 	tcase_add_test(tc, t_set_many);
+#ifdef HAVE_LMDB
 	tcase_add_test(tc, t_set_save_and_arity);
+#endif
 	tcase_add_test(tc, t_set_retires_strings);
 	tcase_add_test(tc, t_apply_command_line);
 	tcase_add_test(tc, t_get_patterns);
