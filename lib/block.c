@@ -318,9 +318,12 @@ static uint32_t serve_key(struct kvs_client *c, unsigned shard, int db, const ch
 			waiter_unref(w);
 			break;
 		}
+		/* The reply goes in before the state flips: an owner that sees
+		 * SERVED (from any wake-up) must find it in the outbox, or it
+		 * would run the client's next command ahead of it. */
+		kvs_outbox_append(w->ob, tmp.data, tmp.len, c->now);
 		atomic_store(&w->state, W_SERVED);
 		reg_remove_all(ks, w);
-		kvs_outbox_append(w->ob, tmp.data, tmp.len, c->now);
 		touched |= w->mask;
 		unlock_mask(ks, w->mask);
 		waiter_unref(w);
