@@ -25,7 +25,7 @@ struct kvs_waiter {
 	const struct kvs_cmd *cmd;
 	int argc;
 	struct resp_arg *argv;        /* argv array + bytes, one allocation */
-	int db, proto, null_bulk;
+	int db, proto;
 	uint64_t deadline;
 	int nkeys;
 	struct kvs_key *keys;         /* p points into argv's bytes */
@@ -189,7 +189,6 @@ void kvs_block_on_keys(struct kvs_client *c, const int *keyidx, int nkeys, uint6
 	w->cmd = c->cmd;
 	w->db = c->db;
 	w->proto = c->proto;
-	w->null_bulk = null_bulk;
 	w->deadline = deadline_ms;
 	w->nkeys = nkeys;
 	w->keys = kvs_calloc((size_t)nkeys, sizeof *w->keys);
@@ -244,8 +243,11 @@ int kvs_block_cancel(struct kvs_client *c, int reply)
 		cancelled = 1;
 	}
 	unlock_mask(&c->eng->ks, w->mask);
+	/* Redis 7.0 times every list/zset waiter out with a null array, even
+	 * BLMOVE and BRPOPLPUSH, whose immediate (MULTI) answer is a null
+	 * bulk (replyToBlockedClientTimedOut). */
 	if (cancelled && reply)
-		timeout_reply(c, w->null_bulk);
+		timeout_reply(c, 0);
 	finish(c);
 	return cancelled;
 }

@@ -31,8 +31,9 @@ struct kvs_shard;
  * replies the timeout reply at once; when re-run to serve a waiter it only
  * notes that it would block; otherwise the client is registered and
  * flagged KVS_CL_BLOCKED (the daemon arms the timeout and stops reading
- * its input). deadline_ms 0 = wait forever. null_bulk selects the timeout
- * reply: nil bulk (BLMOVE, BRPOPLPUSH) instead of nil array. */
+ * its input). deadline_ms 0 = wait forever. null_bulk selects the reply
+ * inside MULTI/EXEC: nil bulk (BLMOVE, BRPOPLPUSH) instead of nil array;
+ * a timeout is always answered with a nil array, as Redis 7.0 does. */
 void kvs_block_on_keys(struct kvs_client *c, const int *keyidx, int nkeys, uint64_t deadline_ms,
 		       int null_bulk);
 
