@@ -8,6 +8,7 @@
  * CANCELLED only while all of its shards' locks are held.
  */
 #include "config.h"
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,25 @@ void kvs_block_on_keys(struct kvs_client *c, const int *keyidx, int nkeys, uint6
 	c->waiter = w;
 	c->flags |= KVS_CL_BLOCKED;
 	atomic_fetch_add(&blocked_total, 1);
+}
+
+int kvs_block_timeout_arg(struct kvs_client *c, int i, uint64_t *deadline_ms)
+{
+	long double secs, ms;
+	if (!kvs_str2ld(c->argv[i].p, c->argv[i].len, &secs)) {
+		reply_error(c, "ERR timeout is not a float or out of range");
+		return -1;
+	}
+	ms = ceill(secs * 1000.0L);
+	/* Redis converts to long long: anything out of range (inf too) comes
+	 * out as LLONG_MIN there, hence "negative". */
+	if (ms < 0 || ms >= 9223372036854775808.0L) {
+		reply_error(c, "ERR timeout is negative");
+		return -1;
+	}
+	uint64_t t = (uint64_t)ms;
+	*deadline_ms = t == 0 ? 0 : (t > UINT64_MAX - c->now ? UINT64_MAX : c->now + t);
+	return 0;
 }
 
 static void finish(struct kvs_client *c)
