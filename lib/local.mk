@@ -21,4 +21,6 @@ lib_libkvs_a_SOURCES = \
 	lib/t_multi.c \
 	lib/outbox.h lib/outbox.c \
 	lib/t_pubsub.c \
-	lib/block.h lib/block.c
+	lib/block.h lib/block.c \
+	lib/list.h lib/list.c \
+	lib/t_list.c
