@@ -14,4 +14,5 @@ void kvs_cmd_register_builtin(void)
 	kvs_register_multi();
 	kvs_register_pubsub();
 	kvs_register_list();
+	kvs_register_zset();
 }

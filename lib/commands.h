@@ -15,5 +15,6 @@ void kvs_register_expire(void);   /* t_expire.c */
 void kvs_register_multi(void);    /* t_multi.c */
 void kvs_register_pubsub(void);   /* t_pubsub.c */
 void kvs_register_list(void);     /* t_list.c */
+void kvs_register_zset(void);     /* t_zset.c */
 
 #endif

@@ -23,4 +23,6 @@ lib_libkvs_a_SOURCES = \
 	lib/t_pubsub.c \
 	lib/block.h lib/block.c \
 	lib/list.h lib/list.c \
-	lib/t_list.c
+	lib/t_list.c \
+	lib/zset.h lib/zset.c \
+	lib/t_zset.h lib/t_zset.c lib/t_zsetops.c
