@@ -345,6 +345,11 @@ static uint32_t serve_key(struct kvs_client *c, unsigned shard, int db, const ch
 		 * would run the client's next command ahead of it. */
 		kvs_outbox_append(w->ob, tmp.data, tmp.len, c->now);
 		atomic_store(&w->state, W_SERVED);
+		/* ...and the owner may have been woken by that append and taken
+		 * the reply before the flip, still seeing WAITING. An empty
+		 * append wakes it again if (and only if) its outbox is empty
+		 * by now, so it cannot stay blocked on a served command. */
+		kvs_outbox_append(w->ob, "", 0, c->now);
 		reg_remove_all(ks, w);
 		touched |= w->mask;
 		unlock_mask(ks, w->mask);
