@@ -13,10 +13,12 @@ EXTRA_DIST += \
 	tests/integration/test_connection.py \
 	tests/integration/test_expire.py \
 	tests/integration/test_keys.py \
+	tests/integration/test_lists.py \
 	tests/integration/test_protected_mode.py \
 	tests/integration/test_protocol.py \
 	tests/integration/test_resp3.py \
 	tests/integration/test_server.py \
-	tests/integration/test_strings.py
+	tests/integration/test_strings.py \
+	tests/integration/test_zsets.py
 
 TESTS += tests/integration/run.sh
