@@ -294,28 +294,58 @@ void kvs_block_key_changed(struct kvs_shard *s, int db, const char *key, size_t 
 	r->ready[r->nready++] = l;
 }
 
+/* The value type a waiter takes from its keys, by its command's group
+ * (-1: unknown, no check). */
+static int wanted_type(const struct kvs_cmd *cmd)
+{
+	if (cmd->group && !strcmp(cmd->group, "list"))
+		return KVS_T_LIST;
+	if (cmd->group && !strcmp(cmd->group, "sorted_set"))
+		return KVS_T_ZSET;
+	return -1;
+}
+
+/* Does the key now hold a value of another type than w takes? Then w
+ * has nothing to say about it, and later waiters (BLPOP behind a
+ * BZPOPMIN on the same key) must still be served, as in Redis, which
+ * serves a key's waiters by type. Caller holds w's locks. */
+static int other_type(struct kvs_client *c, const struct kvs_waiter *w, const char *key, size_t len)
+{
+	int want = wanted_type(w->cmd);
+	struct kvs_key k;
+	if (want < 0)
+		return 0;
+	kvs_key_init(&c->eng->ks, &k, key, len);
+	const struct kvs_entry *e = ks_find(&c->eng->ks, w->db, &k, c->now, NULL);
+	return e && e->type != want;
+}
+
 /* Serve the waiters of one ready key, oldest first, until one of them
- * would block (nothing left to take). Returns the shards it touched. */
+ * would block (nothing left to take); waiters for another value type are
+ * passed over. Returns the shards it touched. */
 static uint32_t serve_key(struct kvs_client *c, unsigned shard, int db, const char *key, size_t len,
 			  uint64_t hash)
 {
 	struct kvs_keyspace *ks = &c->eng->ks;
 	struct kvs_buf tmp = KVS_BUF_INIT;
 	uint32_t touched = 0;
+	int skip = 0;   /* waiters passed over, still at the front */
 	for (;;) {
 		struct kvs_waiter *w = NULL;
 		ks_lock(ks, shard);
 		struct kvs_blockreg *r = ks->shard[shard].blocked;
 		struct wlist *l = r ? wl_find(r, db, key, len, hash) : NULL;
-		if (l && l->n) {
-			w = l->w[0];
+		if (l && l->n > skip) {
+			w = l->w[skip];
 			atomic_fetch_add(&w->refs, 1);
 		}
 		ks_unlock(ks, shard);
 		if (!w)
 			break;
 		lock_mask(ks, w->mask);
-		if (atomic_load(&w->state) != W_WAITING) {
+		if (atomic_load(&w->state) != W_WAITING || other_type(c, w, key, len)) {
+			if (atomic_load(&w->state) == W_WAITING)
+				skip++;
 			unlock_mask(ks, w->mask);
 			waiter_unref(w);
 			continue;

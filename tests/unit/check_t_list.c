@@ -928,6 +928,28 @@ START_TEST(served_skips_wrong_type)
 }
 END_TEST
 
+/* Redis serves a key's waiters by type: a sorted-set waiter ahead in
+ * line does not keep a list waiter from the list pushed under the key. */
+START_TEST(mixed_type_waiters)
+{
+	struct tclient wz, wl;
+	tc_init(&wz, 2);
+	tc_init(&wl, 2);
+	TC_EXPECT(&wz, "", "BZPOPMIN", "k", "0");
+	TC_EXPECT(&wl, "", "BLPOP", "k", "0");
+	EXPECT(":1\r\n", "RPUSH", "k", "v");
+	TC_MAIL(&wz, "");
+	TC_MAIL(&wl, "*2\r\n$1\r\nk\r\n$1\r\nv\r\n");
+	ck_assert_int_eq(tc_served(&wl), 1);
+	ck_assert(tc_blocked(&wz));
+	EXPECT(":1\r\n", "ZADD", "k", "1", "m");
+	TC_MAIL(&wz, "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n1\r\n");
+	ck_assert_int_eq(tc_served(&wz), 1);
+	tc_free(&wz);
+	tc_free(&wl);
+}
+END_TEST
+
 START_TEST(blmpop_served_and_resp3)
 {
 	struct tclient w;
@@ -1003,6 +1025,7 @@ static Suite *list_suite(void)
 	tcase_add_test(tb, blmove_served);
 	tcase_add_test(tb, served_skips_wrong_type);
 	tcase_add_test(tb, blmpop_served_and_resp3);
+	tcase_add_test(tb, mixed_type_waiters);
 	tcase_add_test(tb, blocked_client_freed);
 	tcase_add_test(tb, client_without_outbox_gets_nil);
 	suite_add_tcase(s, tb);
