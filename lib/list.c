@@ -21,7 +21,6 @@ struct kvs_lnode {
 /* A node is at most one 8 KiB allocation (unless one element is bigger). */
 #define NODE_ALLOC_MAX 8192u
 #define NODE_LIMIT (NODE_ALLOC_MAX - NODE_HDR)
-#define NODE_ALLOC_MIN 64u
 
 static inline size_t used_of(const struct kvs_lnode *n) { return n->tail - n->head; }
 
@@ -82,16 +81,27 @@ static size_t elem_start(const struct kvs_lnode *n, size_t end)
 
 /* ---- nodes ---------------------------------------------------------------- */
 
-/* Buffer size for `bytes` of elements: power-of-two allocations up to the
- * node limit, exactly the element for an oversized one. */
+/* The allocator size class that holds n bytes: multiples of 16 up to 128,
+ * then four classes per doubling (jemalloc's; glibc rounds to 16). */
+static size_t size_class(size_t n)
+{
+	if (n <= 128)
+		return (n + 15) & ~(size_t)15;
+	size_t step = 32;
+	while (step * 8 < n)
+		step *= 2;
+	return (n + step - 1) / step * step;
+}
+
+/* Buffer size for `bytes` of elements: all of the size class the node
+ * falls in, so no byte of it is wasted and each growth moves to the next
+ * class (12-25% bigger: amortized O(1) pushes); exactly the element for an
+ * oversized one. */
 static size_t cap_for(size_t bytes)
 {
-	size_t total = NODE_ALLOC_MIN;
 	if (bytes > NODE_LIMIT)
 		return bytes;
-	while (total - NODE_HDR < bytes)
-		total *= 2;
-	return total - NODE_HDR;
+	return size_class(NODE_HDR + bytes) - NODE_HDR;
 }
 
 /* A new empty node; its free room is all at the front or all at the back,
@@ -158,11 +168,7 @@ static struct kvs_lnode *node_room(struct kvs_list *l, struct kvs_lnode *n, size
 	size_t gap = front ? n->head : n->cap - n->tail;
 	if (gap >= s)
 		return n;
-	size_t want = used + s + n->cap / 8;
-	if (used + s > NODE_LIMIT)
-		want = used + s;            /* an oversized element: exact fit */
-	else if (want > NODE_LIMIT)
-		want = NODE_LIMIT;
+	size_t want = used + s;
 	size_t cap = n->cap >= want ? n->cap : cap_for(want);
 	size_t freeb = cap - used;
 	size_t other = front ? n->cap - n->tail : n->head;
