@@ -287,3 +287,23 @@ int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg)
 	reply_error(c, errmsg ? errmsg : KVS_ERR_NOTFLOAT);
 	return -1;
 }
+
+int arg_mpop_count(struct kvs_client *c, int from, long long *count)
+{
+	*count = -1;
+	for (int j = from; j < c->argc; j++) {
+		if (*count == -1 && arg_is(c, j, "count") && j + 1 < c->argc) {
+			if (!kvs_str2ll(c->argv[j + 1].p, c->argv[j + 1].len, count) || *count < 1) {
+				reply_error(c, "ERR count should be greater than 0");
+				return -1;
+			}
+			j++;
+		} else {
+			reply_syntax(c);
+			return -1;
+		}
+	}
+	if (*count == -1)
+		*count = 1;
+	return 0;
+}

@@ -242,6 +242,29 @@ static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
 
+/* Look a key up in c's db for reading: counts a keyspace hit or miss as
+ * Redis's lookupKeyRead does. slot may be NULL. */
+static inline struct kvs_entry *kvs_lookup_read(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
+{
+	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, slot);
+	if (e)
+		c->stats->keyspace_hits++;
+	else
+		c->stats->keyspace_misses++;
+	return e;
+}
+
+/* Look a key up for writing (no hit/miss accounting, as lookupKeyWrite). */
+static inline struct kvs_entry *kvs_lookup_write(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
+{
+	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
+}
+
+/* The optional "COUNT n" tail of LMPOP/ZMPOP and their blocking forms,
+ * from argv[from]: *count = n (>= 1) or 1 when absent. Replies the error
+ * and returns -1 on bad input. */
+int arg_mpop_count(struct kvs_client *c, int from, long long *count);
+
 /* Lock/unlock one shard from a NOLOCK handler (tracks c->locked). */
 void kvs_lock_shard(struct kvs_client *c, unsigned shard);
 void kvs_unlock_shard(struct kvs_client *c, unsigned shard);

@@ -36,20 +36,7 @@ static inline struct kvs_list *list_of(const struct kvs_entry *e) { return kvs_e
 static inline int is_list(const struct kvs_entry *e) { return e->type == KVS_T_LIST; }
 static inline int serving(const struct kvs_client *c) { return (c->flags & KVS_CL_SERVING) != 0; }
 
-static struct kvs_entry *find_read(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, slot);
-	if (e)
-		c->stats->keyspace_hits++;
-	else
-		c->stats->keyspace_misses++;
-	return e;
-}
 
-static struct kvs_entry *find_write(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
-}
 
 /* After an in-place change of the list at slot: report it, or delete the
  * key if the list is now empty. */
@@ -145,7 +132,7 @@ static void push_generic(struct kvs_client *c, enum kvs_list_end where, int xx)
 	if (check_elem_sizes(c, 2) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e && !is_list(e)) {
 		reply_wrongtype(c);
 		return;
@@ -199,7 +186,7 @@ static void pop_generic(struct kvs_client *c, enum kvs_list_end where)
 	if (hascount && arg_nonneg(c, 2, &count, ERR_POSITIVE) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		if (hascount)
 			reply_null_array(c);
@@ -235,7 +222,7 @@ static void cmd_llen(struct kvs_client *c)
 {
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e)
 		reply_int(c, 0);
 	else if (!is_list(e))
@@ -261,7 +248,7 @@ static void cmd_lindex(struct kvs_client *c)
 	const char *p;
 	size_t len;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_null(c);
 		return;
@@ -291,7 +278,7 @@ static void cmd_lset(struct kvs_client *c)
 	if (check_elem_sizes(c, 3) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		reply_error(c, KVS_ERR_NOKEY);
 		return;
@@ -340,7 +327,7 @@ static void cmd_lrange(struct kvs_client *c)
 	if (arg_ll(c, 2, &start, NULL) < 0 || arg_ll(c, 3, &end, NULL) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_array(c, 0);
 		return;
@@ -373,7 +360,7 @@ static void cmd_ltrim(struct kvs_client *c)
 	if (arg_ll(c, 2, &start, NULL) < 0 || arg_ll(c, 3, &end, NULL) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		reply_ok(c);
 		return;
@@ -400,7 +387,7 @@ static void cmd_lrem(struct kvs_client *c)
 	if (arg_ll(c, 2, &count, NULL) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		reply_int(c, 0);
 		return;
@@ -440,7 +427,7 @@ static void cmd_linsert(struct kvs_client *c)
 	if (check_elem_sizes(c, 4) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		reply_int(c, 0);
 		return;
@@ -503,7 +490,7 @@ static void cmd_lpos(struct kvs_client *c)
 	if (lpos_parse(c, &a) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		if (a.count != -1)
 			reply_array(c, 0);
@@ -560,13 +547,13 @@ static enum move_result move_one(struct kvs_client *c, enum kvs_list_end from, e
 	const char *p;
 	arg_key(c, 1, &sk);
 	arg_key(c, 2, &dk);
-	struct kvs_entry *se = find_write(c, &sk, &sslot);
+	struct kvs_entry *se = kvs_lookup_write(c, &sk, &sslot);
 	if (!se)
 		return SRC_EMPTY;
 	if (!is_list(se))
 		return SRC_WRONGTYPE;
 	int same = sk.len == dk.len && memcmp(sk.p, dk.p, sk.len) == 0;
-	struct kvs_entry *de = same ? se : find_write(c, &dk, &dslot);
+	struct kvs_entry *de = same ? se : kvs_lookup_write(c, &dk, &dslot);
 	if (de && !is_list(de))
 		return DST_WRONGTYPE;
 	struct kvs_list *sl = list_of(se);
@@ -633,7 +620,7 @@ static int pop_first(struct kvs_client *c, int first, int n, enum kvs_list_end w
 		size_t slot, len;
 		const char *p;
 		arg_key(c, j, &k);
-		struct kvs_entry *e = find_write(c, &k, &slot);
+		struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 		if (!e)
 			continue;
 		if (!is_list(e)) {
@@ -673,22 +660,7 @@ static int mpop_parse(struct kvs_client *c, int nk, long long *numkeys, enum kvs
 	int wi = nk + (int)*numkeys + 1;
 	if (arg_end(c, wi, where) < 0)
 		return -1;
-	*count = -1;
-	for (int j = wi + 1; j < c->argc; j++) {
-		if (*count == -1 && arg_is(c, j, "count") && j + 1 < c->argc) {
-			if (!kvs_str2ll(c->argv[j + 1].p, c->argv[j + 1].len, count) || *count < 1) {
-				reply_error(c, "ERR count should be greater than 0");
-				return -1;
-			}
-			j++;
-		} else {
-			reply_syntax(c);
-			return -1;
-		}
-	}
-	if (*count == -1)
-		*count = 1;
-	return 0;
+	return arg_mpop_count(c, wi + 1, count);
 }
 
 static void cmd_lmpop(struct kvs_client *c)

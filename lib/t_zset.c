@@ -205,7 +205,7 @@ static void zadd_generic(struct kvs_client *c, struct zadd_opts *o, int si)
 		if (arg_double(c, si + 2 * j, &scores[j], NULL) < 0)
 			goto done;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e && !is_zset(e)) {
 		reply_wrongtype(c);
 		goto done;
@@ -252,7 +252,7 @@ static void cmd_zrem(struct kvs_client *c)
 	size_t slot;
 	long long deleted = 0;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		reply_int(c, 0);
 		return;
@@ -282,7 +282,7 @@ static struct kvs_zset *read_zset(struct kvs_client *c, int *wrong)
 {
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	*wrong = 0;
 	if (e && !is_zset(e)) {
 		reply_wrongtype(c);
@@ -526,7 +526,7 @@ static void zrange_generic(struct kvs_client *c, int src, int store, enum rtype 
 	if (zrange_parse(c, src, store, &q) < 0)
 		return;
 	arg_key(c, src, &k);
-	struct kvs_entry *e = zfind_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (e && !is_zset(e)) {
 		reply_wrongtype(c);
 		return;
@@ -580,7 +580,7 @@ static void zremrange_generic(struct kvs_client *c, enum rtype type)
 		return;
 	}
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		reply_int(c, 0);
 		return;
@@ -638,7 +638,7 @@ static int zpop_generic(struct kvs_client *c, int first, int nkeys, int max, lon
 	struct kvs_entry *e = NULL;
 	for (int j = first; j < first + nkeys && !e; j++) {
 		arg_key(c, j, &k);
-		e = zfind_write(c, &k, &slot);
+		e = kvs_lookup_write(c, &k, &slot);
 		if (e && !is_zset(e)) {
 			if (serving(c)) {
 				e = NULL;
@@ -724,22 +724,7 @@ static int zmpop_parse(struct kvs_client *c, int nk, long long *numkeys, int *ma
 		reply_syntax(c);
 		return -1;
 	}
-	*count = -1;
-	for (int j = wi + 1; j < c->argc; j++) {
-		if (*count == -1 && arg_is(c, j, "count") && j + 1 < c->argc) {
-			if (!kvs_str2ll(c->argv[j + 1].p, c->argv[j + 1].len, count) || *count < 1) {
-				reply_error(c, "ERR count should be greater than 0");
-				return -1;
-			}
-			j++;
-		} else {
-			reply_syntax(c);
-			return -1;
-		}
-	}
-	if (*count == -1)
-		*count = 1;
-	return 0;
+	return arg_mpop_count(c, wi + 1, count);
 }
 
 static void cmd_zmpop(struct kvs_client *c)

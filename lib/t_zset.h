@@ -15,23 +15,6 @@
 static inline struct kvs_zset *zset_of(const struct kvs_entry *e) { return kvs_entry_obj(e); }
 static inline int is_zset(const struct kvs_entry *e) { return e->type == KVS_T_ZSET; }
 
-/* A lookup for reading counts a keyspace hit or miss (Redis's
- * lookupKeyRead); write lookups do not. */
-static inline struct kvs_entry *zfind_read(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, slot);
-	if (e)
-		c->stats->keyspace_hits++;
-	else
-		c->stats->keyspace_misses++;
-	return e;
-}
-
-static inline struct kvs_entry *zfind_write(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
-}
-
 /* A new empty sorted set for key k's database. */
 static inline struct kvs_zset *zset_create(struct kvs_client *c)
 {
@@ -54,7 +37,7 @@ static inline struct kvs_znode *zset_add(struct kvs_client *c, const struct kvs_
 static inline void zset_store(struct kvs_client *c, const struct kvs_key *k, struct kvs_zset *z)
 {
 	size_t slot = KVS_TABLE_NONE;
-	struct kvs_entry *old = zfind_write(c, k, &slot);
+	struct kvs_entry *old = kvs_lookup_write(c, k, &slot);
 	if (z->len) {
 		ks_put(&c->eng->ks, c->db, k, old ? slot : KVS_TABLE_NONE,
 		       kvs_entry_new_obj(k->p, k->len, KVS_T_ZSET, z, 0), c->now);

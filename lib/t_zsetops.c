@@ -113,7 +113,7 @@ static int zop_parse(struct kvs_client *c, struct zop_req *q)
 	for (int i = 0; i < q->nsrc; i++) {
 		struct kvs_key k;
 		arg_key(c, q->nk + 1 + i, &k);
-		struct kvs_entry *e = zfind_read(c, &k, NULL);
+		struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 		if (e && !is_zset(e)) {
 			reply_wrongtype(c);
 			return -1;
@@ -326,7 +326,7 @@ static void zrandmember_count(struct kvs_client *c, long long l, int withscores)
 {
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_array(c, 0);
 		return;
@@ -386,7 +386,7 @@ static void cmd_zrandmember(struct kvs_client *c)
 	}
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e)
 		reply_null(c);
 	else if (!is_zset(e))
@@ -470,7 +470,7 @@ static void cmd_zscan(struct kvs_client *c)
 	}
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = zfind_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_array(c, 2);
 		reply_bulk(c, "0", 1);
