@@ -113,6 +113,8 @@ struct kvs_client {
 	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
 	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
 	uint32_t touched;            /* shards the last command locked */
+	const char *kcache_p;        /* argv bytes whose shard kvs_call computed */
+	unsigned kcache_shard;
 	const char *addr;            /* "ip:port" for SLOWLOG/MONITOR; borrowed */
 	char *const *namep;          /* CLIENT SETNAME name; borrowed */
 	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
@@ -238,7 +240,11 @@ int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg);
  * the access clock alone. */
 static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 {
-	kvs_key_init(&c->eng->ks, k, c->argv[i].p, c->argv[i].len);
+	const struct resp_arg *a = &c->argv[i];
+	k->p = a->p;
+	k->len = a->len;
+	k->hash = kvs_hash64(a->p, a->len, c->eng->ks.seed);
+	k->shard = a->p == c->kcache_p ? c->kcache_shard : kvs_key_shard(a->p, a->len);
 	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
 
