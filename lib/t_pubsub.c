@@ -181,14 +181,14 @@ static int unsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const
 	int i = has_arg(list, shard ? me->nschans : me->nchans, name, len);
 	if (i < 0)
 		return 0;
-	drop_arg(list, shard ? &me->nschans : &me->nchans, i);
+	/* name may be the client's own copy (disconnect): drop it last. */
 	uint64_t h = kvs_hash64(name, len, SEED(shard));
 	struct chan **pp = &ps->buckets[h % ps->nbuckets], *ch;
 	for (; (ch = *pp); pp = &ch->next)
 		if (ch->hash == h && ch->shard == shard && ch->len == len && !memcmp(ch->name, name, len))
 			break;
 	if (!ch)
-		return 1;
+		goto done;
 	for (int k = 0; k < ch->n; k++)
 		if (ch->subs[k] == c) {
 			/* Keep subscription order: messages go out FIFO per channel. */
@@ -204,6 +204,8 @@ static int unsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const
 		free(ch);
 		ps->nchans--;
 	}
+done:
+	drop_arg(list, shard ? &me->nschans : &me->nchans, i);
 	return 1;
 }
 
@@ -231,7 +233,6 @@ static int punsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, cons
 	int i = has_arg(me->pats, me->npats, p, len);
 	if (i < 0)
 		return 0;
-	drop_arg(me->pats, &me->npats, i);
 	for (size_t k = 0; k < ps->npats; k++)
 		if (ps->pats[k].c == c && ps->pats[k].len == len && !memcmp(ps->pats[k].p, p, len)) {
 			free(ps->pats[k].p);
@@ -240,6 +241,7 @@ static int punsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, cons
 			kvs_outbox_unref(c->ob);
 			break;
 		}
+	drop_arg(me->pats, &me->npats, i); /* last: p may be this very copy */
 	return 1;
 }
 
