@@ -148,11 +148,42 @@ static void reply_unknown(struct kvs_client *c)
 	reply_errorf(c, "ERR unknown command '%.*s', with args beginning with: %s", nl, c->argv[0].p, args);
 }
 
+static struct kvs_cmd *find_subcommand(const struct kvs_cmd *cmd, const struct resp_arg *w)
+{
+	char name[128];
+	size_t pl = strlen(cmd->name);
+	if (pl + 1 + w->len > sizeof name)
+		return NULL;
+	memcpy(name, cmd->name, pl);
+	name[pl] = '|';
+	memcpy(name + pl + 1, w->p, w->len);
+	return kvs_cmd_lookup(name, pl + 1 + w->len);
+}
+
+/* Named in the container's list but handled by the container itself. */
+static int listed_subcommand(const struct kvs_cmd *cmd, const struct resp_arg *w)
+{
+	size_t pl = strlen(cmd->name);
+	for (const char *const *s = cmd->subcommands; *s; s++)
+		if (kvs_eqi(w->p, w->len, *s + pl + 1))
+			return 1;
+	return 0;
+}
+
 const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 {
+	return kvs_exec_at(c, kvs_env_now_ms(c->eng->env));
+}
+
+const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now)
+{
 	struct kvs_cmd *cmd;
-	c->now = kvs_env_now_ms(c->eng->env);
+	c->now = now;
 	cmd = kvs_cmd_lookup(c->argv[0].p, c->argv[0].len);
+	/* Subcommands are registered under "container|sub" (COMMAND INFO
+	 * names them so); that name is not something a client can run. */
+	if (cmd && strchr(cmd->name, '|'))
+		cmd = NULL;
 	if (!cmd) {
 		if (c->flags & KVS_CL_MULTI)
 			kvs_multi_flag_error(c);
@@ -160,10 +191,25 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		c->stats->rejected_calls++;
 		return NULL;
 	}
-	if (!(c->flags & KVS_CL_AUTHED) && !(cmd->flags & KVS_CMD_NOAUTH)) {
-		reply_error(c, "NOAUTH Authentication required.");
-		c->stats->rejected_calls++;
-		return NULL;
+	/* A container (CLIENT, CONFIG, ...): run the registered
+	 * "container|sub" entry, with its own arity and flags. */
+	if (cmd->subcommands && c->argc >= 2) {
+		struct kvs_cmd *sub = find_subcommand(cmd, &c->argv[1]);
+		if (!sub && !listed_subcommand(cmd, &c->argv[1])) {
+			char up[64];
+			size_t i;
+			for (i = 0; cmd->name[i] && i < sizeof up - 1; i++)
+				up[i] = (char)toupper((unsigned char)cmd->name[i]);
+			up[i] = '\0';
+			if (c->flags & KVS_CL_MULTI)
+				kvs_multi_flag_error(c);
+			int len = c->argv[1].len > 128 ? 128 : (int)c->argv[1].len;
+			reply_errorf(c, "ERR unknown subcommand '%.*s'. Try %s HELP.", len, c->argv[1].p, up);
+			c->stats->rejected_calls++;
+			return NULL;
+		}
+		if (sub)
+			cmd = sub;
 	}
 	if ((cmd->arity > 0 && c->argc != cmd->arity) || (cmd->arity < 0 && c->argc < -cmd->arity)) {
 		if (c->flags & KVS_CL_MULTI)
@@ -171,6 +217,19 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 		reply_wrong_arity(c, cmd->name);
 		c->stats->rejected_calls++;
 		atomic_fetch_add_explicit(&cmd->rejected, 1, memory_order_relaxed);
+		return NULL;
+	}
+	/* Like Redis: unknown command and arity errors come before NOAUTH. */
+	if (!(c->flags & KVS_CL_AUTHED) && !(cmd->flags & KVS_CMD_NOAUTH)) {
+		reply_error(c, "NOAUTH Authentication required.");
+		c->stats->rejected_calls++;
+		return NULL;
+	}
+	if ((cmd->flags & KVS_CMD_DENYOOM) && atomic_load_explicit(&c->eng->oom, memory_order_relaxed)) {
+		if (c->flags & KVS_CL_MULTI)
+			kvs_multi_flag_error(c);
+		reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
+		c->stats->rejected_calls++;
 		return NULL;
 	}
 	if (c->eng->loading && !(cmd->flags & KVS_CMD_LOADING)) {
@@ -190,8 +249,17 @@ const struct kvs_cmd *kvs_exec(struct kvs_client *c)
 	}
 	c->stats->commands++;
 	c->touched = 0;
+	if (atomic_load_explicit(&c->eng->nmonitors, memory_order_relaxed) &&
+	    !(cmd->flags & (KVS_CMD_NOAUTH | KVS_CMD_ADMIN)))
+		kvs_monitor_feed(c);
+	uint64_t t0 = kvs_env_now_us(c->eng->env);
 	kvs_call(c, cmd);
+	uint64_t dur = kvs_env_now_us(c->eng->env) - t0;
 	atomic_fetch_add_explicit(&cmd->calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cmd->usec, dur, memory_order_relaxed);
+	long long slower = atomic_load_explicit(&c->eng->slowlog_slower_than, memory_order_relaxed);
+	if (slower >= 0 && dur >= (uint64_t)slower && !(cmd->flags & KVS_CMD_SKIP_SLOWLOG))
+		kvs_slowlog_add(c, dur);
 	/* Writes that fed keys blocked clients wait on: serve them now, on
 	 * this thread, with no locks held. */
 	if (kvs_block_has_ready(&c->eng->ks, c->touched))

@@ -81,6 +81,7 @@ struct kvs_cmd {
 #define KVS_CL_BLOCKED       0x0800u  /* waiting in a blocking command */
 #define KVS_CL_SERVING       0x1000u  /* re-run for a blocked client (block.c) */
 #define KVS_CL_WOULD_BLOCK   0x2000u  /* ...and it found nothing to take */
+#define KVS_CL_MONITOR       0x4000u  /* in MONITOR mode */
 
 struct kvs_engine;
 
@@ -112,6 +113,8 @@ struct kvs_client {
 	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
 	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
 	uint32_t touched;            /* shards the last command locked */
+	const char *addr;            /* "ip:port" for SLOWLOG/MONITOR; borrowed */
+	char *const *namep;          /* CLIENT SETNAME name; borrowed */
 	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
 					reference owned, closed by the daemon */
 };
@@ -130,7 +133,19 @@ struct kvs_engine {
 	 * SHUTDOWN); NULL when absent. */
 	void *daemon;
 	struct kvs_pubsub *ps;            /* pub/sub registry; lazily created */
+	struct kvs_slowlog *slowlog;      /* lazily created */
+	struct kvs_monitors *monitors;    /* lazily created */
+	_Atomic int nmonitors;
+	_Atomic long long slowlog_slower_than; /* us; < 0 disables */
+	_Atomic long long slowlog_max_len;
+	_Atomic int oom;                  /* over maxmemory: DENYOOM commands fail */
 };
+
+/* ---- slowlog / monitor (t_slowlog.c) ------------------------------------ */
+void kvs_slowlog_add(struct kvs_client *c, uint64_t usec);
+void kvs_monitor_feed(struct kvs_client *c);
+void kvs_monitor_remove(struct kvs_client *c);
+void kvs_slowlog_destroy(struct kvs_engine *eng);
 
 /* ---- pub/sub (t_pubsub.c) --------------------------------------------- */
 /* Channels + patterns this client is subscribed to. */
@@ -172,6 +187,9 @@ void kvs_multi_flag_error(struct kvs_client *c);
  * error) is appended to c->out. Returns the command run, or NULL if it was
  * rejected (unknown, arity, auth). */
 const struct kvs_cmd *kvs_exec(struct kvs_client *c);
+/* The same with the time given by the caller (the daemon reads the clock
+ * once per batch of pipelined requests instead of once per request). */
+const struct kvs_cmd *kvs_exec_at(struct kvs_client *c, uint64_t now_ms);
 /* Run an already-looked-up command under its shard locks (no checks). */
 void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd);
 
@@ -216,10 +234,12 @@ int arg_is(const struct kvs_client *c, int i, const char *lit);
 int arg_ll(struct kvs_client *c, int i, long long *v, const char *errmsg);
 int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg);
 
-/* The key at argv[i], hashed. */
+/* The key at argv[i], hashed; a CLIENT NO-TOUCH client's lookups leave
+ * the access clock alone. */
 static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 {
 	kvs_key_init(&c->eng->ks, k, c->argv[i].p, c->argv[i].len);
+	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
 
 /* Lock/unlock one shard from a NOLOCK handler (tracks c->locked). */

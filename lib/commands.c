@@ -15,4 +15,12 @@ void kvs_cmd_register_builtin(void)
 	kvs_register_pubsub();
 	kvs_register_list();
 	kvs_register_zset();
+	kvs_register_slowlog();
+	kvs_register_keys();
+	kvs_register_hash();
+	kvs_register_set();
+	kvs_register_command();
+	kvs_register_bitmap();
+	kvs_register_object();
+	kvs_register_sort();
 }

@@ -16,5 +16,13 @@ void kvs_register_multi(void);    /* t_multi.c */
 void kvs_register_pubsub(void);   /* t_pubsub.c */
 void kvs_register_list(void);     /* t_list.c */
 void kvs_register_zset(void);     /* t_zset.c */
+void kvs_register_slowlog(void);  /* t_slowlog.c */
+void kvs_register_keys(void);     /* t_keys.c: DEL, SCAN, RENAME, SELECT... */
+void kvs_register_hash(void);     /* t_hash.c: HSET..HSCAN, hash type hooks */
+void kvs_register_set(void);      /* t_set.c: SADD..SSCAN, set type hooks */
+void kvs_register_command(void);  /* t_command.c: COMMAND and its subcommands */
+void kvs_register_bitmap(void);   /* t_bitmap.c */
+void kvs_register_object(void);   /* t_object.c */
+void kvs_register_sort(void);     /* t_sort.c */
 
 #endif

@@ -4,16 +4,18 @@
 #include "entry.h"
 #include "util.h"
 
-#ifdef HAVE_MALLOC_USABLE_SIZE
+#if defined(HAVE_MALLOC_USABLE_SIZE) && defined(HAVE_MALLOC_NP_H)
+#include <malloc_np.h> /* FreeBSD */
+#elif defined(HAVE_MALLOC_USABLE_SIZE) && defined(HAVE_MALLOC_H)
 #include <malloc.h>
 #endif
 
 struct kvs_type_ops kvs_type_ops[KVS_T__COUNT] = {
-	[KVS_T_STRING] = { "string", NULL, NULL, NULL },
-	[KVS_T_LIST]   = { "list", NULL, NULL, NULL },
-	[KVS_T_SET]    = { "set", NULL, NULL, NULL },
-	[KVS_T_ZSET]   = { "zset", NULL, NULL, NULL },
-	[KVS_T_HASH]   = { "hash", NULL, NULL, NULL },
+	[KVS_T_STRING] = { .name = "string" },
+	[KVS_T_LIST]   = { .name = "list" },
+	[KVS_T_SET]    = { .name = "set" },
+	[KVS_T_ZSET]   = { .name = "zset" },
+	[KVS_T_HASH]   = { .name = "hash" },
 };
 
 /* Allocate an entry with room for the header, an optional expire, the key

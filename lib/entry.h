@@ -32,6 +32,18 @@ enum kvs_enc { KVS_E_RAW = 0, KVS_E_PTR };
 
 #define KVS_EF_EXPIRE 0x01
 
+/* The access clock kept in e->lru: whole seconds of the env clock, mod 256.
+ * ks_find stamps it on every hit (unless the lookup is "no touch") and the
+ * write path on every write, so OBJECT IDLETIME is (now - lru) mod 256 s:
+ * exact to the second for keys idle less than 256 s, wrapping beyond. One
+ * byte keeps the entry header at 12 bytes; a minute clock would reach
+ * 4 h 15 min but could not tell 2 s of idleness from 50 s. */
+static inline uint8_t kvs_lru_clock(uint64_t now_ms) { return (uint8_t)(now_ms / 1000); }
+static inline unsigned kvs_lru_idle_secs(uint8_t lru, uint64_t now_ms)
+{
+	return (uint8_t)(kvs_lru_clock(now_ms) - lru);
+}
+
 struct kvs_entry {
 	uint64_t stamp;
 	uint8_t type;
@@ -43,13 +55,33 @@ struct kvs_entry {
 
 #define KVS_ENTRY_HDR offsetof(struct kvs_entry, data)
 
+/* One element handed to a kvs_elem_fn: p[0..len) is valid only during the
+ * call (the object may keep it in any representation); score is the
+ * sorted-set score, 0 for other types. */
+typedef void kvs_elem_fn(void *arg, const char *p, size_t len, double score);
+
 /* Per-type hooks for PTR-encoded values, set once at start-up by the type
- * modules (t_list.c, ...). free_obj releases the object; NULL = free(). */
+ * modules (t_list.c, ...). free_obj releases the object; NULL = free().
+ * Hooks marked "SORT" are how t_object.c reads and builds collections
+ * without knowing their layout; a NULL hook means the type lacks it. */
 struct kvs_type_ops {
 	const char *name;                   /* "string", "list", ... (TYPE) */
 	void (*free_obj)(void *obj);
 	void *(*dup_obj)(const void *obj);  /* COPY; NULL = unsupported */
 	size_t (*mem_obj)(const void *obj); /* MEMORY USAGE estimate */
+	/* OBJECT ENCODING's name for obj ("listpack", ...); NULL: the type's
+	 * default ("quicklist", "hashtable", "skiplist"). */
+	const char *(*encoding)(const void *obj);
+	/* SORT: call fn for every element, a list from head to tail, a sorted
+	 * set by ascending score (Redis's rank order), a set in any order.
+	 * fn must not modify the object. */
+	void (*foreach)(const void *obj, kvs_elem_fn *fn, void *arg);
+	/* SORT BY/GET "key->field" on hashes: call fn once with the value of
+	 * field f and return 1, or return 0 if the field is absent. */
+	int (*field_get)(const void *obj, const char *f, size_t flen, kvs_elem_fn *fn, void *arg);
+	/* SORT STORE on lists: a new object (owned by the caller) holding the
+	 * n elements p[i] (len[i] bytes each, copied) in order; n >= 1. */
+	void *(*from_elems)(size_t n, const char *const *p, const size_t *len);
 };
 extern struct kvs_type_ops kvs_type_ops[KVS_T__COUNT];
 

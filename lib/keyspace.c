@@ -58,6 +58,7 @@ static void notify(struct kvs_keyspace *ks, struct kvs_shard *s, int db, enum kv
 static inline void stamp(struct kvs_keyspace *ks, struct kvs_shard *s, struct kvs_entry *e, uint64_t now)
 {
 	e->stamp = kvs_hlc_tick(&s->hlc, now, ks->node_id);
+	e->lru = kvs_lru_clock(now);   /* a write is an access */
 }
 
 static void expired_delete(struct kvs_keyspace *ks, struct kvs_shard *s, int db, size_t slot, uint64_t now)
@@ -88,6 +89,8 @@ struct kvs_entry *ks_find(struct kvs_keyspace *ks, int db, const struct kvs_key 
 		expired_delete(ks, s, db, slot, now);
 		return NULL;
 	}
+	if (!k->notouch)
+		e->lru = kvs_lru_clock(now);
 	if (slotp)
 		*slotp = slot;
 	return e;
@@ -181,6 +184,13 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 {
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_lock(ks, i);
+	ks_swapdb_locked(ks, a, b);
+	for (unsigned i = KVS_SHARDS; i-- > 0;)
+		ks_unlock(ks, i);
+}
+
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b)
+{
 	for (unsigned i = 0; i < KVS_SHARDS; i++) {
 		struct kvs_shard *s = &ks->shard[i];
 		struct kvs_table t = s->db[a];
@@ -192,8 +202,6 @@ void ks_swapdb(struct kvs_keyspace *ks, int a, int b)
 		s->expire_cursor[a] = s->expire_cursor[b] = 0;
 		s->dirty++;
 	}
-	for (unsigned i = KVS_SHARDS; i-- > 0;)
-		ks_unlock(ks, i);
 }
 
 /* One pass over up to `budget` slots of one db from the sweep cursor.

@@ -47,6 +47,7 @@ struct kvs_shard {
 	uint64_t hlc;                /* shard clock (hlc.h) */
 	uint64_t dirty;              /* changes since start */
 	uint64_t expired;            /* keys reclaimed by expiry (lazy + active) */
+	uint64_t evicted;            /* keys evicted for maxmemory */
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
 	unsigned index;
 	struct kvs_blockreg *blocked;  /* clients blocked on keys (block.c) */
@@ -62,12 +63,15 @@ struct kvs_keyspace {
 	void *on_change_arg;
 };
 
-/* A key looked up once per command: its bytes (borrowed), hash and shard. */
+/* A key looked up once per command: its bytes (borrowed), hash and shard.
+ * notouch: ks_find leaves the entry's access clock alone (OBJECT, MEMORY,
+ * clients in CLIENT NO-TOUCH mode); kvs_key_init clears it. */
 struct kvs_key {
 	const char *p;
 	size_t len;
 	uint64_t hash;
 	unsigned shard;
+	unsigned notouch;
 };
 
 /* Set up ndb (1..KVS_MAX_DBS) empty databases. The seed comes from
@@ -81,6 +85,7 @@ static inline void kvs_key_init(const struct kvs_keyspace *ks, struct kvs_key *k
 	k->len = len;
 	k->hash = kvs_hash64(p, len, ks->seed);
 	k->shard = kvs_key_shard(p, len);
+	k->notouch = 0;
 }
 
 static inline struct kvs_shard *ks_shard(struct kvs_keyspace *ks, const struct kvs_key *k)
@@ -92,7 +97,8 @@ static inline void ks_unlock(struct kvs_keyspace *ks, unsigned i) { pthread_mute
 
 /* Look key up in db. A key whose deadline is <= now is deleted (lazy
  * expiry) and reported missing. On a hit, *slot (if not NULL) is its slot
- * index for ks_put/ks_delete_at. */
+ * index for ks_put/ks_delete_at, and the entry's access clock is set to
+ * now unless k->notouch (entry.h, kvs_lru_clock). */
 struct kvs_entry *ks_find(struct kvs_keyspace *ks, int db, const struct kvs_key *k,
 			  uint64_t now, size_t *slot);
 
@@ -122,6 +128,9 @@ static inline size_t ks_shard_size(const struct kvs_shard *s, int db) { return s
 void ks_flush_shard(struct kvs_keyspace *ks, unsigned shard, int db, uint64_t now);
 /* Swap databases a and b in every shard; takes all shard locks itself. */
 void ks_swapdb(struct kvs_keyspace *ks, int a, int b);
+/* The same for a caller that already holds every shard lock (SWAPDB run
+ * by EXEC, which holds them for the whole transaction). */
+void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b);
 
 /* Active expiry: one bounded step over one shard (takes its lock itself).
  * Visits at most `budget` slots per db with TTL keys, repeating while more

@@ -15,6 +15,9 @@ lib_libkvs_a_SOURCES = \
 	lib/util.h lib/util.c \
 	lib/glob.c \
 	lib/t_string.c \
+	lib/t_bitmap.c \
+	lib/t_object.c \
+	lib/t_sort.c \
 	lib/t_keys.c \
 	lib/t_expire.c \
 	lib/t_command.c \
@@ -25,4 +28,9 @@ lib_libkvs_a_SOURCES = \
 	lib/list.h lib/list.c \
 	lib/t_list.c \
 	lib/zset.h lib/zset.c \
-	lib/t_zset.h lib/t_zset.c lib/t_zsetops.c
+	lib/t_zset.h lib/t_zset.c lib/t_zsetops.c \
+	lib/t_slowlog.c \
+	lib/evict.h lib/evict.c \
+	lib/object.h lib/object.c \
+	lib/t_hash.c \
+	lib/t_set.c

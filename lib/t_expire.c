@@ -123,6 +123,7 @@ static void ttl_generic(struct kvs_client *c, int ms, int abs)
 	struct kvs_key k;
 	long long t;
 	arg_key(c, 1, &k);
+	k.notouch = 1; /* Redis: reading a TTL is not an access */
 	struct kvs_entry *e = find_read(c, &k);
 	if (!e) {
 		reply_int(c, -2);

@@ -67,6 +67,7 @@ void kvs_client_free(struct kvs_client *c)
 {
 	if (c->waiter)
 		kvs_block_cancel(c, 0);
+	kvs_monitor_remove(c);
 	kvs_pubsub_client_free(c);
 	if (!c->multi)
 		return;

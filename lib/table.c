@@ -196,7 +196,7 @@ void kvs_table_scan(const struct kvs_table *t, uint64_t *cursor, size_t count,
 	if (count == 0)
 		count = 1;
 	s = home_of(start, t->cap);
-	e = s + count < t->cap ? s + count : t->cap;
+	e = count < t->cap - s ? s + count : t->cap;   /* s + count may overflow */
 	end = slot_boundary(e, t->cap);   /* 0 = to the end of hash space */
 	/* Entries with a home in [s, e) sit between their home and the first
 	 * EMPTY slot at or after it, so walk until an EMPTY at or past e

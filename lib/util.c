@@ -98,7 +98,7 @@ int kvs_str2ll(const char *s, size_t len, long long *out)
 
 int kvs_str2d(const char *s, size_t len, double *out)
 {
-	char buf[256];
+	char buf[5120]; /* Redis accepts ~5 KiB numbers (MAX_LONG_DOUBLE_CHARS) */
 	char *end;
 	double v;
 	if (len == 0 || len >= sizeof buf || isspace((unsigned char)s[0]))
@@ -117,7 +117,7 @@ int kvs_str2d(const char *s, size_t len, double *out)
 
 int kvs_str2ld(const char *s, size_t len, long double *out)
 {
-	char buf[256];
+	char buf[5120]; /* Redis accepts ~5 KiB numbers (MAX_LONG_DOUBLE_CHARS) */
 	char *end;
 	long double v;
 	if (len == 0 || len >= sizeof buf || isspace((unsigned char)s[0]))

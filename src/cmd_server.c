@@ -152,7 +152,7 @@ static void hello_cmd(struct kvs_client *c)
 	}
 	if (!(c->flags & KVS_CL_AUTHED)) {
 		reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-			       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+			       "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
 			       "select the RESP protocol version at the same time");
 		return;
 	}
@@ -366,9 +366,37 @@ static void client_cmd(struct kvs_client *c)
 			return;
 		}
 		reply_ok(c);
+	} else if (arg_is(c, 1, "pause") && (c->argc == 3 || c->argc == 4)) {
+		long long ms;
+		int writes = 0;
+		if (!kvs_str2ll(c->argv[2].p, c->argv[2].len, &ms) || ms < 0) {
+			reply_error(c, "ERR timeout is not an integer or out of range");
+			return;
+		}
+		if (c->argc == 4) {
+			if (arg_is(c, 3, "write"))
+				writes = 1;
+			else if (!arg_is(c, 3, "all")) {
+				reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+				return;
+			}
+		}
+		/* Like Redis, a pause never shortens one already in force. */
+		uint64_t until = c->now + (uint64_t)ms, cur = atomic_load(&server.pause_until);
+		if (until > cur || c->now >= cur)
+			atomic_store(&server.pause_until, until);
+		if (c->now >= cur || !writes)
+			atomic_store(&server.pause_writes_only, writes);
+		reply_ok(c);
+	} else if (arg_is(c, 1, "unpause") && c->argc == 2) {
+		atomic_store(&server.pause_until, 0);
+		server_resume_paused(&server);
+		reply_ok(c);
 	} else if (arg_is(c, 1, "help") && c->argc == 2) {
 		static const char *help[] = {
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 			"GETNAME", "    Return the name of the current connection.",
 			"ID", "    Return the ID of the current connection.",
 			"INFO", "    Return information about the current client connection.",
@@ -392,7 +420,7 @@ static void client_cmd(struct kvs_client *c)
 }
 
 /* ---- INFO --------------------------------------------------------------- */
-static void mem_stats(size_t *used, size_t *rss)
+void server_mem_stats(size_t *used, size_t *rss)
 {
 	*used = 0;
 	*rss = 0;
@@ -412,6 +440,13 @@ static void mem_stats(size_t *used, size_t *rss)
 	}
 	if (*used == 0)
 		*used = *rss;
+}
+
+static const char *maxmemory_policy_name(int p)
+{
+	static const char *const names[] = { "noeviction", "allkeys-lru", "volatile-lru", "allkeys-random",
+					     "volatile-random", "volatile-ttl", "allkeys-lfu", "volatile-lfu" };
+	return p >= 0 && p < (int)(sizeof names / sizeof *names) ? names[p] : "noeviction";
 }
 
 static void human_bytes(char *buf, size_t cap, double n)
@@ -478,14 +513,14 @@ static void info_cmd(struct kvs_client *c)
 	if (want_section(c, "memory", 1)) {
 		size_t used, rss;
 		char h1[32], h2[32];
-		mem_stats(&used, &rss);
+		server_mem_stats(&used, &rss);
 		human_bytes(h1, sizeof h1, (double)used);
 		human_bytes(h2, sizeof h2, (double)rss);
 		SECTION("Memory");
 		bprintf(&b, "used_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\n"
 			"used_memory_rss_human:%s\r\nmaxmemory:%lld\r\nmaxmemory_policy:%s\r\n"
 			"mem_fragmentation_ratio:%.2f\r\nmem_allocator:%s\r\n",
-			used, h1, rss, h2, server.cfg.maxmemory, "noeviction",
+			used, h1, rss, h2, server.cfg.maxmemory, maxmemory_policy_name(server.cfg.maxmemory_policy),
 			used ? (double)rss / (double)used : 0.0,
 #ifdef HAVE_JEMALLOC
 			"jemalloc"
@@ -506,19 +541,22 @@ static void info_cmd(struct kvs_client *c)
 	}
 	if (want_section(c, "stats", 1)) {
 		struct kvs_stats st;
-		uint64_t in, out, expired = 0;
+		uint64_t in, out, expired = 0, evicted = 0;
 		server_stats(&server, &st, &in, &out);
-		for (unsigned i = 0; i < KVS_SHARDS; i++)
+		for (unsigned i = 0; i < KVS_SHARDS; i++) {
 			expired += server.eng.ks.shard[i].expired;
+			evicted += server.eng.ks.shard[i].evicted;
+		}
 		SECTION("Stats");
 		bprintf(&b, "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
 			"instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
-			"rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
+			"rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
 			"keyspace_misses:%llu\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:0\r\n"
 			"unexpected_error_replies:0\r\ntotal_reads_processed:0\r\ntotal_writes_processed:0\r\n",
 			(unsigned long long)atomic_load(&server.total_connections), (unsigned long long)st.commands,
 			(unsigned long long)in, (unsigned long long)out,
 			(unsigned long long)atomic_load(&server.rejected_connections), (unsigned long long)expired,
+			(unsigned long long)evicted,
 			(unsigned long long)st.keyspace_hits, (unsigned long long)st.keyspace_misses);
 	}
 	if (want_section(c, "replication", 1)) {
@@ -588,10 +626,12 @@ static void config_collect(void *arg, const char *name, const char *value)
 	r->n++;
 }
 
-static void config_sync_runtime(void)
+void config_sync_runtime(void)
 {
 	log_set_level(server.cfg.loglevel);
 	server.eng.proto_max_bulk_len = server.cfg.proto_max_bulk_len;
+	atomic_store(&server.eng.slowlog_slower_than, server.cfg.slowlog_log_slower_than);
+	atomic_store(&server.eng.slowlog_max_len, server.cfg.slowlog_max_len);
 }
 
 static void config_cmd(struct kvs_client *c)
@@ -648,6 +688,18 @@ static void config_cmd(struct kvs_client *c)
 		atomic_store(&server.total_connections, 0);
 		atomic_store(&server.rejected_connections, 0);
 		reply_ok(c);
+	} else if (arg_is(c, 1, "help") && c->argc == 2) {
+		static const char *help[] = {
+			"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+			"RESETSTAT", "    Reset statistics reported by the INFO command.",
+			"REWRITE", "    Not supported by kvsd: edit the configuration file instead.",
+			"HELP", "    Print this help.",
+		};
+		reply_array(c, (long long)(sizeof help / sizeof *help));
+		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
+			reply_status(c, help[i]);
 	} else if (arg_is(c, 1, "rewrite") && c->argc == 2) {
 		reply_error(c, "ERR CONFIG REWRITE is not supported by kvsd: edit the configuration file");
 	} else {
@@ -657,6 +709,18 @@ static void config_cmd(struct kvs_client *c)
 }
 
 /* ---- misc ------------------------------------------------------------------ */
+static void reset_cmd(struct kvs_client *c)
+{
+	/* Leave MULTI, WATCH, pub/sub and MONITOR; back to RESP2, db 0. */
+	kvs_client_free(c);
+	c->flags &= ~(KVS_CL_MULTI | KVS_CL_DIRTY_CAS | KVS_CL_PUBSUB | KVS_CL_NO_EVICT | KVS_CL_NO_TOUCH);
+	if (server.cfg.requirepass)
+		c->flags &= ~KVS_CL_AUTHED;
+	c->proto = 2;
+	c->db = 0;
+	reply_status(c, "RESET");
+}
+
 static void time_cmd(struct kvs_client *c)
 {
 	struct timeval tv;
@@ -689,8 +753,13 @@ static void shutdown_cmd(struct kvs_client *c)
 
 static const char *const client_subs[] = { "client|id", "client|setname", "client|getname", "client|setinfo",
 					   "client|list", "client|info", "client|kill", "client|no-evict",
-					   "client|no-touch", "client|help", NULL };
-static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite", NULL };
+					   "client|no-touch", "client|pause", "client|unpause", "client|help", NULL };
+static const char *const config_subs[] = { "config|get", "config|set", "config|resetstat", "config|rewrite",
+					   "config|help", NULL };
+
+#define CLIENT_F (KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK)
+#define CONFIG_F (KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK)
+#define SUB(n, a, f, fn_, since_, sum) { .name = n, .arity = a, .flags = f, .fn = fn_, .group = "connection", .since = since_, .summary = sum }
 
 static struct kvs_cmd server_cmds[] = {
 	{ .name = "ping", .arity = -1, .flags = KVS_CMD_FAST | KVS_CMD_STALE | KVS_CMD_SUBCTX, .fn = ping_cmd, .group = "connection", .since = "1.0.0", .summary = "Returns the server's liveliness response." },
@@ -701,12 +770,38 @@ static struct kvs_cmd server_cmds[] = {
 	{ .name = "client", .arity = -2, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = client_cmd, .group = "connection", .since = "2.4.0", .summary = "A container for client connection commands.", .subcommands = client_subs },
 	{ .name = "info", .arity = -1, .flags = KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOLOCK, .fn = info_cmd, .group = "server", .since = "1.0.0", .summary = "Returns information and statistics about the server." },
 	{ .name = "config", .arity = -2, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = config_cmd, .group = "server", .since = "2.0.0", .summary = "A container for server configuration commands.", .subcommands = config_subs },
+	{ .name = "reset", .arity = 1, .flags = KVS_CMD_FAST | KVS_CMD_NOAUTH | KVS_CMD_NOQUEUE | KVS_CMD_SUBCTX | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = reset_cmd, .group = "connection", .since = "6.2.0", .summary = "Resets the connection." },
 	{ .name = "time", .arity = 1, .flags = KVS_CMD_FAST | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_RANDOM, .fn = time_cmd, .group = "server", .since = "2.6.0", .summary = "Returns the server time." },
 	{ .name = "shutdown", .arity = -1, .flags = KVS_CMD_ADMIN | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_NOSCRIPT | KVS_CMD_NOLOCK, .fn = shutdown_cmd, .group = "server", .since = "1.0.0", .summary = "Synchronously saves the database(s) to disk and shuts down the server." },
 };
 
+/* Subcommands: kvs_exec checks their arity and names them in errors
+ * ("wrong number of arguments for 'client|id' command"); the container's
+ * handler does the work. */
+static struct kvs_cmd server_subcmds[] = {
+	SUB("client|id", 2, CLIENT_F, client_cmd, "5.0.0", "Returns the unique client ID of the connection."),
+	SUB("client|setname", 3, CLIENT_F, client_cmd, "2.6.9", "Sets the connection name."),
+	SUB("client|getname", 2, CLIENT_F, client_cmd, "2.6.9", "Returns the name of the connection."),
+	SUB("client|setinfo", 4, CLIENT_F, client_cmd, "7.2.0", "Sets information specific to the client or connection."),
+	SUB("client|list", -2, CLIENT_F, client_cmd, "2.4.0", "Lists open connections."),
+	SUB("client|info", 2, CLIENT_F, client_cmd, "6.2.0", "Returns information about the connection."),
+	SUB("client|kill", -3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "2.4.0", "Terminates open connections."),
+	SUB("client|no-evict", 3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "7.0.0", "Sets the client eviction mode of the connection."),
+	SUB("client|no-touch", 3, CLIENT_F, client_cmd, "7.2.0", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys."),
+	SUB("client|pause", -3, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "3.0.0", "Suspends commands processing."),
+	SUB("client|unpause", 2, CLIENT_F | KVS_CMD_ADMIN, client_cmd, "6.2.0", "Resumes processing commands from paused clients."),
+	SUB("client|help", 2, CLIENT_F, client_cmd, "5.0.0", "Returns helpful text about the different subcommands."),
+	SUB("config|get", -3, CONFIG_F, config_cmd, "2.0.0", "Returns the effective values of configuration parameters."),
+	SUB("config|set", -4, CONFIG_F, config_cmd, "2.0.0", "Sets configuration parameters in-flight."),
+	SUB("config|resetstat", 2, CONFIG_F, config_cmd, "2.0.0", "Resets the server's statistics."),
+	SUB("config|rewrite", 2, CONFIG_F, config_cmd, "2.8.0", "Persists the effective configuration to file."),
+	SUB("config|help", 2, CONFIG_F, config_cmd, "5.0.0", "Returns helpful text about the different subcommands."),
+};
+
 void register_server_commands(void)
 {
+	if (kvs_cmd_register(server_subcmds, sizeof server_subcmds / sizeof *server_subcmds) < 0)
+		log_warning("duplicate server subcommand registration");
 	if (kvs_cmd_register(server_cmds, sizeof server_cmds / sizeof *server_cmds) < 0)
 		log_warning("duplicate server command registration");
 }

@@ -42,7 +42,7 @@ static void mail_wake(void *arg)
 		event_active(w->wake, EV_READ, 0);
 }
 
-void conn_create(struct worker *w, int fd, int is_unix)
+struct conn *conn_new(struct worker *w, int fd, int is_unix)
 {
 	struct conn *c = kvs_calloc(1, sizeof *c);
 	c->fd = fd;
@@ -52,6 +52,8 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	c->cl.out = &c->out;
 	c->cl.stats = &w->stats;
 	c->cl.owner = c;
+	c->cl.addr = c->addr;
+	c->cl.namep = &c->name;
 	c->cl.proto = 2;
 	c->cl.ob = kvs_outbox_new(mail_wake, c);
 	/* Redis's client-output-buffer-limit pubsub defaults: 32mb 8mb 60. */
@@ -92,6 +94,19 @@ void conn_create(struct worker *w, int fd, int is_unix)
 		}
 	}
 
+	pthread_mutex_lock(&server.clients_lock);
+	c->gnext = server.all_conns;
+	if (server.all_conns)
+		server.all_conns->gprev = c;
+	server.all_conns = c;
+	pthread_mutex_unlock(&server.clients_lock);
+	return c;
+}
+
+void conn_attach(struct conn *c)
+{
+	struct worker *w = c->w;
+	int fd = c->fd;
 	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
 	event_add(c->rev, NULL);
@@ -100,12 +115,6 @@ void conn_create(struct worker *w, int fd, int is_unix)
 	if (w->conns)
 		w->conns->prev = c;
 	w->conns = c;
-	pthread_mutex_lock(&server.clients_lock);
-	c->gnext = server.all_conns;
-	if (server.all_conns)
-		server.all_conns->gprev = c;
-	server.all_conns = c;
-	pthread_mutex_unlock(&server.clients_lock);
 }
 
 void conn_close(struct conn *c)
@@ -143,6 +152,8 @@ void conn_close(struct conn *c)
 	event_free(c->wev);
 	if (c->btimer)
 		event_free(c->btimer);
+	if (c->ptimer)
+		event_free(c->ptimer);
 	close(c->fd);
 	resp_parser_free(&c->parser);
 	kvs_buf_free(&c->in);
@@ -220,6 +231,60 @@ static void arm_block_timer(struct conn *c)
 	evtimer_add(c->btimer, &tv);
 }
 
+static void on_pause_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (!c->paused)
+		return;
+	c->paused = 0;
+	process_input(c);
+	flush_out(c);
+}
+
+/* CLIENT PAUSE: hold this request (unparsed bytes stay in the buffer and
+ * the parser re-parses them later) while a pause covers it. */
+static int must_wait_for_pause(struct conn *c)
+{
+	uint64_t until = atomic_load(&server.pause_until);
+	if (!until)
+		return 0;
+	uint64_t now = now_ms();
+	if (now >= until)
+		return 0;
+	const struct kvs_cmd *cmd = kvs_cmd_lookup(c->parser.argv[0].p, c->parser.argv[0].len);
+	if (atomic_load(&server.pause_writes_only) &&
+	    !(cmd && (cmd->flags & KVS_CMD_WRITE || !strcmp(cmd->name, "publish"))))
+		return 0;
+	if (cmd && !strcmp(cmd->name, "client") && c->parser.argc >= 2 &&
+	    kvs_eqi(c->parser.argv[1].p, c->parser.argv[1].len, "unpause"))
+		return 0;
+	c->paused = 1;
+	resp_parser_reset(&c->parser);
+	struct timeval tv = { (time_t)((until - now) / 1000), (suseconds_t)(((until - now) % 1000) * 1000) };
+	if (!c->ptimer)
+		c->ptimer = evtimer_new(c->w->base, on_pause_end, c);
+	evtimer_add(c->ptimer, &tv);
+	return 1;
+}
+
+void conn_resume_paused(struct worker *w)
+{
+	struct conn *c = w->conns, *next;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->paused) {
+			if (c->ptimer)
+				evtimer_del(c->ptimer);
+			c->paused = 0;
+			process_input(c);
+			if (c->out.len > c->out_off)
+				flush_out(c);
+		}
+	}
+}
+
 /* A writer on another thread served our blocked command: its reply is in
  * the outbox; carry on with whatever the client pipelined after it. */
 static void resume_if_served(struct conn *c)
@@ -236,6 +301,9 @@ static void resume_if_served(struct conn *c)
 static void process_input(struct conn *c)
 {
 	struct resp_limits lim;
+	/* One clock read for the whole batch (also on resume after a block or
+	 * a pause, so a command never runs with a stale time). */
+	c->last_ms = now_ms();
 	lim.max_bulk = (size_t)server.cfg.proto_max_bulk_len;
 	lim.max_inline = 64 * 1024;
 	lim.max_multibulk = INT32_MAX;
@@ -243,6 +311,7 @@ static void process_input(struct conn *c)
 	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP | KVS_CL_BLOCKED))) {
 		size_t used = 0;
 		lim.unauth = !(c->cl.flags & KVS_CL_AUTHED);
+		lim.max_multibulk = lim.unauth ? 10 : INT32_MAX;
 		enum resp_status st = resp_parse(&c->parser, c->in.data + c->in_off, c->in.len - c->in_off,
 						 &lim, &used);
 		if (st == RESP_AGAIN)
@@ -255,11 +324,13 @@ static void process_input(struct conn *c)
 			c->in_off = c->in.len;
 			break;
 		}
+		if (c->parser.argc > 0 && must_wait_for_pause(c))
+			break;
 		if (c->parser.argc > 0) {
 			const struct kvs_cmd *cmd;
 			c->cl.argc = c->parser.argc;
 			c->cl.argv = c->parser.argv;
-			cmd = kvs_exec(&c->cl);
+			cmd = kvs_exec_at(&c->cl, c->last_ms);
 			if (cmd)
 				c->last_cmd = cmd->name;
 		}
@@ -308,7 +379,6 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	c->in.len += (size_t)n;
 	c->w->net_input_bytes += (uint64_t)n;
-	c->last_ms = now_ms();
 	process_input(c);
 	if (c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) {
 		if (flush_out(c) < 0)
@@ -417,7 +487,7 @@ void conn_describe(struct conn *c, struct kvs_buf *out, uint64_t now)
 			 (unsigned long long)((now - c->ctime_ms) / 1000),
 			 (unsigned long long)((now - c->last_ms) / 1000), flags, c->cl.db, c->in.len - c->in_off,
 			 c->in.cap - c->in.len, c->in.cap, c->out.cap, c->in.cap + c->out.cap + sizeof *c,
-			 c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
+			 c->cl.cmd ? c->cl.cmd->name : c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 	if (n > 0)
 		kvs_buf_append(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }

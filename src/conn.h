@@ -38,6 +38,8 @@ struct conn {
 	struct conn *next, *prev;    /* worker list */
 	struct conn *gnext, *gprev;  /* global list (server.clients_lock) */
 	struct event *btimer;        /* blocked-command timeout; lazily made */
+	struct event *ptimer;        /* CLIENT PAUSE end; lazily made */
+	int paused;                  /* input held back by CLIENT PAUSE */
 	struct conn *mail_next;      /* worker's mail list (w->qlock) */
 	int in_mail;                 /* on that list (w->qlock) */
 };
@@ -45,9 +47,15 @@ struct conn {
 /* Worker thread: move outbox bytes of connections on the mail list to
  * their output and write them. */
 void conn_deliver_mail(struct worker *w);
+/* Worker thread: let connections held by CLIENT PAUSE go on. */
+void conn_resume_paused(struct worker *w);
 
-/* Adopt an accepted socket on worker w (runs on w's thread). */
-void conn_create(struct worker *w, int fd, int is_unix);
+/* A connection for an accepted socket, to be served by worker w. Runs on
+ * the accepting thread: the client is listed (CLIENT LIST/KILL see it)
+ * from the moment it is accepted. */
+struct conn *conn_new(struct worker *w, int fd, int is_unix);
+/* Start serving c on its worker (runs on that worker's thread). */
+void conn_attach(struct conn *c);
 void conn_close(struct conn *c);
 /* Close connections whose kill flag is set (worker thread). */
 void conn_reap_killed(struct worker *w);

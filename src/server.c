@@ -21,6 +21,7 @@
 #include <pthread_np.h>
 #endif
 #include "conn.h"
+#include "evict.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -28,8 +29,7 @@
 struct server server;
 
 struct pending {
-	int fd;
-	int is_unix;
+	struct conn *c;
 	struct pending *next;
 };
 
@@ -90,12 +90,20 @@ static void worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->qlock);
 	while (p) {
 		struct pending *next = p->next;
-		conn_create(w, p->fd, p->is_unix);
+		conn_attach(p->c);
 		free(p);
 		p = next;
 	}
+	if (atomic_load(&w->stop)) {
+		/* Through the wake event, not a bare loopbreak from another
+		 * thread: a loop that had not started yet would forget that. */
+		event_base_loopbreak(w->base);
+		return;
+	}
 	if (atomic_exchange(&w->kill_pending, 0))
 		conn_reap_killed(w);
+	if (atomic_exchange(&w->resume_pending, 0))
+		conn_resume_paused(w);
 	conn_deliver_mail(w);
 }
 
@@ -105,6 +113,14 @@ static void worker_cron_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	conn_check_timeouts(w, kvs_env_now_ms(&server.env), server.cfg.timeout);
+}
+
+void server_resume_paused(struct server *s)
+{
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].resume_pending, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 }
 
 void server_wake_worker(struct worker *w)
@@ -218,8 +234,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	atomic_fetch_add(&s->nclients, 1);
 	struct worker *w = &s->workers[s->next_worker++ % (unsigned)s->nworkers];
 	struct pending *p = kvs_malloc(sizeof *p);
-	p->fd = fd;
-	p->is_unix = is_unix;
+	p->c = conn_new(w, fd, is_unix);
 	pthread_mutex_lock(&w->qlock);
 	p->next = w->queue;
 	w->queue = p;
@@ -371,6 +386,35 @@ void server_request_shutdown(struct server *s)
 	event_active(s->shutdown_ev, EV_READ, 0);
 }
 
+_Static_assert((int)KVS_EVICT_VOLATILE_LFU == (int)KVS_MAXMEM_VOLATILE_LFU && (int)KVS_EVICT_ALLKEYS_LRU == (int)KVS_MAXMEM_ALLKEYS_LRU,
+	       "maxmemory-policy numbering differs between config and engine");
+
+/* maxmemory: evict by policy while over the limit; when nothing can be
+ * evicted, commands that may grow memory (DENYOOM) fail with -OOM until
+ * usage drops. Checked every tick (hz), so the limit can be overshot by
+ * what clients write in one tick. */
+static void enforce_maxmemory(struct server *s)
+{
+	long long max = s->cfg.maxmemory;
+	size_t used, rss;
+	if (max <= 0) {
+		atomic_store(&s->eng.oom, 0);
+		return;
+	}
+	server_mem_stats(&used, &rss);
+	int n = 0;
+	uint64_t now = real_now_ms(NULL);
+	while ((long long)used > max && n < 100000) {
+		if (!ks_evict_one(&s->eng.ks, s->cfg.maxmemory_policy, real_random(NULL), now))
+			break;
+		if (++n % 64 == 0)
+			server_mem_stats(&used, &rss);
+	}
+	if (n)
+		server_mem_stats(&used, &rss);
+	atomic_store(&s->eng.oom, (long long)used > max);
+}
+
 static void on_cron(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
@@ -380,6 +424,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	 * shard's lock, so clients of other shards are never held up. */
 	for (unsigned i = 0; i < KVS_SHARDS; i++)
 		ks_expire_step(&s->eng.ks, i, 512);
+	enforce_maxmemory(s);
 }
 
 static int ncpus(void)
@@ -406,6 +451,7 @@ int server_init(struct server *s)
 	s->eng.env = &s->env;
 	s->eng.proto_max_bulk_len = s->cfg.proto_max_bulk_len;
 	s->eng.daemon = s;
+	config_sync_runtime();
 
 	evthread_use_pthreads();
 	s->base = event_base_new();
@@ -446,8 +492,10 @@ int server_run(struct server *s)
 		evconnlistener_free(s->listeners[i]);
 		s->listeners[i] = NULL;
 	}
-	for (int i = 0; i < s->nworkers; i++)
-		event_base_loopbreak(s->workers[i].base);
+	for (int i = 0; i < s->nworkers; i++) {
+		atomic_store(&s->workers[i].stop, 1);
+		event_active(s->workers[i].wake, EV_READ, 0);
+	}
 	for (int i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i].tid, NULL);
 	return s->exit_code;
@@ -460,7 +508,8 @@ void server_destroy(struct server *s)
 		struct pending *p = w->queue;
 		while (p) {
 			struct pending *n = p->next;
-			close(p->fd);
+			conn_attach(p->c);
+			conn_close(p->c);
 			free(p);
 			p = n;
 		}
@@ -484,6 +533,7 @@ void server_destroy(struct server *s)
 		free(s->unix_path);
 	}
 	kvs_pubsub_destroy(&s->eng);
+	kvs_slowlog_destroy(&s->eng);
 	kvs_keyspace_destroy(&s->eng.ks);
 	pthread_mutex_destroy(&s->clients_lock);
 }

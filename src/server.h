@@ -34,6 +34,8 @@ struct worker {
 	pthread_mutex_t qlock;       /* guards the hand-off queue */
 	struct pending *queue;       /* accepted fds waiting to be adopted */
 	_Atomic int kill_pending;
+	_Atomic int resume_pending;
+	_Atomic int stop;
 	struct conn *conns;          /* this worker's connections */
 	struct conn *mail;           /* conns with outbox bytes (qlock) */
 	struct kvs_stats stats;      /* read by INFO from other threads */
@@ -65,6 +67,9 @@ struct server {
 	char executable[4096];
 	char config_file_abs[4096];
 	int tcp_port;                        /* the port actually bound */
+	/* CLIENT PAUSE: until when (ms), and whether only writes wait. */
+	_Atomic uint64_t pause_until;
+	_Atomic int pause_writes_only;
 };
 
 extern struct server server;
@@ -79,8 +84,14 @@ void server_request_shutdown(struct server *s);
 void server_stats(struct server *s, struct kvs_stats *out, uint64_t *in_bytes, uint64_t *out_bytes);
 /* Wake a worker so it handles pending kills. */
 void server_wake_worker(struct worker *w);
+/* Wake every worker so paused connections go on (CLIENT UNPAUSE). */
+void server_resume_paused(struct server *s);
 
 /* src/cmd_server.c */
+/* Allocated bytes (jemalloc's count; RSS without jemalloc) and RSS. */
+void server_mem_stats(size_t *used, size_t *rss);
 void register_server_commands(void);
+/* Push run-time changeable settings into the engine (after CONFIG SET). */
+void config_sync_runtime(void);
 
 #endif

@@ -19,6 +19,12 @@ EXTRA_DIST += \
 	tests/integration/test_resp3.py \
 	tests/integration/test_server.py \
 	tests/integration/test_strings.py \
-	tests/integration/test_zsets.py
+	tests/integration/test_zsets.py \
+	tests/integration/test_maxmemory.py \
+	tests/integration/test_pubsub.py \
+	tests/integration/test_multi.py \
+	tests/integration/test_bitmaps.py \
+	tests/integration/test_object.py \
+	tests/integration/test_hash_set.py
 
 TESTS += tests/integration/run.sh

@@ -313,6 +313,9 @@ def test_client_kill_by_id(server, c):
 def test_client_kill_by_addr(server, c):
     victim = server.conn()
     try:
+        # A round trip first: the server knows the victim once it answered
+        # (kvsd accepts on another thread than the one running KILL).
+        assert victim.call("PING") == "PONG"
         addr = "%s:%d" % victim.sock.getsockname()[:2]
         assert c.call("CLIENT", "KILL", "ADDR", addr) == 1
         assert victim.closed_by_peer(5)
@@ -321,6 +324,7 @@ def test_client_kill_by_addr(server, c):
     assert c.call("CLIENT", "KILL", "ADDR", "1.2.3.4:5") == 0
     victim = server.conn()
     try:
+        assert victim.call("PING") == "PONG"
         addr = "%s:%d" % victim.sock.getsockname()[:2]
         assert c.call("CLIENT", "KILL", addr) == "OK"
         assert victim.closed_by_peer(5)

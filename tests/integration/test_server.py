@@ -198,8 +198,11 @@ def test_config_get_patterns(c):
     assert {b"maxclients", b"maxmemory", b"maxmemory-policy"} <= set(got)
     assert all(k.startswith(b"max") for k in got)
     assert set(config_get(c, "maxclient?")) == {b"maxclients"}
-    assert set(config_get(c, "MAX*CLIENTS")) == {b"maxclients",
-                                                  b"maxmemory-clients"}
+    # Redis 7 also has maxmemory-clients here; kvsd has no client eviction,
+    # so only the directives both share are required.
+    got = set(config_get(c, "MAX*CLIENTS"))
+    assert b"maxclients" in got
+    assert got <= {b"maxclients", b"maxmemory-clients"}
     # Matching is case-insensitive.  (Redis 7.0 echoes an exact name in the
     # caller's spelling, so only compare case-folded here.)
     assert [k.lower() for k in config_get(c, "MaxClients")] == [b"maxclients"]

@@ -4,7 +4,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/src
 UNIT_LDADD = lib/libkvs.a $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/check_resp
-tests_unit_check_resp_SOURCES = tests/unit/check_resp.c tests/unit/testenv.h
+tests_unit_check_resp_SOURCES = tests/unit/check_resp.c
 tests_unit_check_resp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_resp_LDADD = $(UNIT_LDADD)
 
@@ -43,6 +43,41 @@ check_PROGRAMS += tests/unit/check_t_zset
 tests_unit_check_t_zset_SOURCES = tests/unit/check_t_zset.c tests/unit/exec_fixture.h tests/unit/client_fixture.h tests/unit/testenv.h
 tests_unit_check_t_zset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_t_zset_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_keys
+tests_unit_check_t_keys_SOURCES = tests/unit/check_t_keys.c tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_keys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_keys_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_command
+tests_unit_check_t_command_SOURCES = tests/unit/check_t_command.c tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_command_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_command_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_table
+tests_unit_check_table_SOURCES = tests/unit/check_table.c tests/unit/testenv.h
+tests_unit_check_table_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_table_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_hash
+tests_unit_check_t_hash_SOURCES = tests/unit/check_t_hash.c tests/unit/typetest.h tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_hash_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_hash_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_set
+tests_unit_check_t_set_SOURCES = tests/unit/check_t_set.c tests/unit/typetest.h tests/unit/testcmd.h tests/unit/testenv.h
+tests_unit_check_t_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_set_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_bitmap
+tests_unit_check_t_bitmap_SOURCES = tests/unit/check_t_bitmap.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_bitmap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_bitmap_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_object
+tests_unit_check_t_object_SOURCES = tests/unit/check_t_object.c tests/unit/exec_fixture.h tests/unit/testenv.h
+tests_unit_check_t_object_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_object_LDADD = $(UNIT_LDADD)
 
 TESTS += $(check_PROGRAMS)
 endif
