@@ -807,11 +807,35 @@ static void list_free_obj(void *o) { kvs_list_free(o); }
 static void *list_dup_obj(const void *o) { return kvs_list_dup(o); }
 static size_t list_mem_obj(const void *o) { return kvs_list_mem(o); }
 
+/* SORT: the elements from head to tail (the list is only read). */
+static void list_foreach(const void *o, kvs_elem_fn *fn, void *arg)
+{
+	struct kvs_list_it it;
+	const char *p;
+	size_t len;
+	for (int more = kvs_list_first((struct kvs_list *)o, KVS_LIST_HEAD, &it); more;
+	     more = kvs_list_next(&it)) {
+		kvs_list_get(&it, &p, &len);
+		fn(arg, p, len, 0);
+	}
+}
+
+/* SORT STORE: a list of the given elements in order. */
+static void *list_from_elems(size_t n, const char *const *p, const size_t *len)
+{
+	struct kvs_list *l = kvs_list_new();
+	for (size_t i = 0; i < n; i++)
+		kvs_list_push(l, KVS_LIST_TAIL, p[i], len[i]);
+	return l;
+}
+
 void kvs_register_list(void)
 {
 	kvs_type_ops[KVS_T_LIST].free_obj = list_free_obj;
 	kvs_type_ops[KVS_T_LIST].dup_obj = list_dup_obj;
 	kvs_type_ops[KVS_T_LIST].mem_obj = list_mem_obj;
+	kvs_type_ops[KVS_T_LIST].foreach = list_foreach;
+	kvs_type_ops[KVS_T_LIST].from_elems = list_from_elems;
 	if (kvs_cmd_register(list_cmds, sizeof list_cmds / sizeof *list_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */
 }
