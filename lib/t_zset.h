@@ -32,7 +32,7 @@ static inline struct kvs_entry *zfind_write(struct kvs_client *c, const struct k
 	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
 }
 
-/* A new empty sorted set for key k's database. */
+/* A new empty sorted set; its member index uses the keyspace's seed. */
 static inline struct kvs_zset *zset_create(struct kvs_client *c)
 {
 	return kvs_zset_new(c->eng->ks.seed);
