@@ -12,13 +12,15 @@
  * with 2 bytes of overhead per element under 126 bytes. The bytes in use
  * sit in the middle of the node's buffer, with free room on both sides, so
  * a push or pop at either end of the list is O(1) amortized (a node grows
- * by doubling up to its limit; a full end node gets a new neighbour). An
- * element bigger than the limit gets a node of its own.
+ * one allocator size class at a time, 12-25%, up to its limit; a full end
+ * node gets a new neighbour). An element bigger than the limit gets a node
+ * of its own.
  *
  * Indexing (LINDEX, LSET, LRANGE's start) skips whole nodes by their
  * counts and then walks one node: O(nodes + 8 KiB). Middle inserts and
- * deletes memmove within one node and split or merge nodes to keep them
- * between a quarter and all of the limit.
+ * replaces memmove within one node and split it when it is full; LREM
+ * then merges neighbours that together fill at most half a node, so mass
+ * deletions do not leave a chain of nearly empty nodes.
  *
  * Ownership: a struct kvs_list owns its nodes; the keyspace owns the list
  * through its entry (kvs_type_ops[KVS_T_LIST], set by t_list.c). Element

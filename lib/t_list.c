@@ -779,21 +779,20 @@ static void list_free_obj(void *o) { kvs_list_free(o); }
 static void *list_dup_obj(const void *o) { return kvs_list_dup(o); }
 static size_t list_mem_obj(const void *o) { return kvs_list_mem(o); }
 
-/* SORT reads a list head to tail; iteration does not modify it. */
+/* SORT: the elements from head to tail (the list is only read). */
 static void list_foreach(const void *o, kvs_elem_fn *fn, void *arg)
 {
 	struct kvs_list_it it;
 	const char *p;
 	size_t len;
-	if (!kvs_list_first((struct kvs_list *)o, KVS_LIST_HEAD, &it))
-		return;
-	do {
+	for (int more = kvs_list_first((struct kvs_list *)o, KVS_LIST_HEAD, &it); more;
+	     more = kvs_list_next(&it)) {
 		kvs_list_get(&it, &p, &len);
 		fn(arg, p, len, 0);
-	} while (kvs_list_next(&it));
+	}
 }
 
-/* SORT ... STORE builds a list. */
+/* SORT STORE: a list of the given elements in order. */
 static void *list_from_elems(size_t n, const char *const *p, const size_t *len)
 {
 	struct kvs_list *l = kvs_list_new();

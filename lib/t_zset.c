@@ -849,13 +849,19 @@ static void zset_free_obj(void *o) { kvs_zset_free(o); }
 static void *zset_dup_obj(const void *o) { return kvs_zset_dup(o); }
 static size_t zset_mem_obj(const void *o) { return kvs_zset_mem(o); }
 
-/* SORT reads a sorted set in rank order (ascending score). */
+/* The name Redis 7.0 would report (see struct kvs_zset's compact). */
+static const char *zset_encoding(const void *o)
+{
+	return ((const struct kvs_zset *)o)->compact ? "listpack" : "skiplist";
+}
+
+/* SORT: members by ascending score, with their scores. */
 static void zset_foreach(const void *o, kvs_elem_fn *fn, void *arg)
 {
-	for (struct kvs_znode *n = kvs_zset_first(o); n; n = kvs_znode_next(n)) {
+	for (struct kvs_znode *x = kvs_zset_first(o); x; x = kvs_znode_next(x)) {
 		size_t len;
-		const char *m = kvs_znode_member(n, &len);
-		fn(arg, m, len, n->score);
+		const char *m = kvs_znode_member(x, &len);
+		fn(arg, m, len, x->score);
 	}
 }
 
@@ -864,6 +870,7 @@ void kvs_register_zset(void)
 	kvs_type_ops[KVS_T_ZSET].free_obj = zset_free_obj;
 	kvs_type_ops[KVS_T_ZSET].dup_obj = zset_dup_obj;
 	kvs_type_ops[KVS_T_ZSET].mem_obj = zset_mem_obj;
+	kvs_type_ops[KVS_T_ZSET].encoding = zset_encoding;
 	kvs_type_ops[KVS_T_ZSET].foreach = zset_foreach;
 	if (kvs_cmd_register(zset_cmds, sizeof zset_cmds / sizeof *zset_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */

@@ -15,7 +15,7 @@
 static inline struct kvs_zset *zset_of(const struct kvs_entry *e) { return kvs_entry_obj(e); }
 static inline int is_zset(const struct kvs_entry *e) { return e->type == KVS_T_ZSET; }
 
-/* A new empty sorted set for key k's database. */
+/* A new empty sorted set; its member index uses the keyspace's seed. */
 static inline struct kvs_zset *zset_create(struct kvs_client *c)
 {
 	return kvs_zset_new(c->eng->ks.seed);

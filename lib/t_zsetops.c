@@ -3,9 +3,8 @@
  * ZUNION ZINTER ZDIFF (and their STORE forms), ZINTERCARD, ZRANDMEMBER,
  * ZSCAN. Redis 7.0 semantics (t_zset.c, db.c's scanGenericCommand).
  *
- * One deviation: Redis also accepts plain sets as inputs of the set
- * algebra (every member scoring 1). Sets are another module's type with
- * no iteration interface yet, so a set input is WRONGTYPE here.
+ * Plain sets (object.h) are valid inputs of the set algebra, every member
+ * scoring 1, as in Redis.
  */
 #include "config.h"
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "object.h"
 #include "t_zset.h"
 
 /* ---- ZUNION / ZINTER / ZDIFF ------------------------------------------------- */
@@ -20,8 +20,11 @@
 enum zop { OP_UNION, OP_INTER, OP_DIFF };
 enum zagg { AGG_SUM, AGG_MIN, AGG_MAX };
 
+/* An input: a sorted set, a plain set (every member scores 1, as in
+ * Redis), or neither for a missing key (an empty input). */
 struct zsrc {
-	struct kvs_zset *z;   /* NULL: missing key (empty) */
+	const struct kvs_zset *z;
+	const struct kvs_tobj *set;
 	double weight;
 };
 
@@ -48,6 +51,51 @@ static void aggregate(double *target, double v, enum zagg agg)
 		*target = v < *target ? v : *target;
 	} else {
 		*target = v > *target ? v : *target;
+	}
+}
+
+static size_t src_len(const struct zsrc *s)
+{
+	return s->z ? s->z->len : s->set ? s->set->t.used : 0;
+}
+
+/* m's score in s (1 in a plain set); 0 if it is not there. */
+static int src_score(const struct zsrc *s, const char *m, size_t len, double *score)
+{
+	if (s->z) {
+		struct kvs_znode *y = kvs_zset_find(s->z, m, len);
+		if (y)
+			*score = y->score;
+		return y != NULL;
+	}
+	if (s->set && kvs_table_find(&s->set->t, m, len, kvs_hash64(m, len, s->set->t.seed)) != KVS_TABLE_NONE) {
+		*score = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Visit every member of s (a sorted set by rank, a set in table order)
+ * until fn returns non-zero. */
+typedef int src_fn(void *arg, const char *m, size_t len, double score);
+
+static void src_each(const struct zsrc *s, src_fn *fn, void *arg)
+{
+	size_t len;
+	const char *m;
+	if (s->z) {
+		for (struct kvs_znode *x = kvs_zset_first(s->z); x; x = kvs_znode_next(x)) {
+			m = kvs_znode_member(x, &len);
+			if (fn(arg, m, len, x->score))
+				return;
+		}
+	} else if (s->set) {
+		const struct kvs_table *t = &s->set->t;
+		for (size_t i = kvs_table_next(t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(t, i + 1)) {
+			m = kvs_entry_key(kvs_table_at(t, i), &len);
+			if (fn(arg, m, len, 1))
+				return;
+		}
 	}
 }
 
@@ -114,17 +162,18 @@ static int zop_parse(struct kvs_client *c, struct zop_req *q)
 		struct kvs_key k;
 		arg_key(c, q->nk + 1 + i, &k);
 		struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
-		if (e && !is_zset(e)) {
+		if (e && e->type != KVS_T_ZSET && e->type != KVS_T_SET) {
 			reply_wrongtype(c);
 			return -1;
 		}
-		q->src[i].z = e ? zset_of(e) : NULL;
+		if (e && e->type == KVS_T_ZSET)
+			q->src[i].z = zset_of(e);
+		else if (e)
+			q->src[i].set = kvs_entry_obj(e);
 		q->src[i].weight = 1;
 	}
 	return zop_options(c, q, q->nk + 1 + q->nsrc);
 }
-
-static size_t src_len(const struct zsrc *s) { return s->z ? s->z->len : 0; }
 
 /* Smallest first, as Redis orders them (stable, so equal sizes keep the
  * argument order and floating-point sums come out the same). */
@@ -145,71 +194,72 @@ static double weighted(const struct zsrc *s, double score)
 	return isnan(v) ? 0 : v;
 }
 
-static void zop_union(struct kvs_client *c, const struct kvs_key *dk, struct zop_req *q, struct kvs_zset *d)
+/* The state of one algebra run, passed through src_each. */
+struct zop_run {
+	struct kvs_client *c;
+	const struct kvs_key *dk;   /* the key the result is stamped for */
+	struct zop_req *q;
+	struct kvs_zset *d;         /* the result; NULL: only count */
+	int cur;                    /* the source being visited */
+	size_t n;                   /* members in the result */
+};
+
+static int union_one(void *arg, const char *m, size_t len, double score)
 {
-	sort_by_size(q->src, q->nsrc);
-	for (int i = 0; i < q->nsrc; i++) {
-		if (!q->src[i].z)
-			continue;
-		for (struct kvs_znode *x = kvs_zset_first(q->src[i].z); x; x = kvs_znode_next(x)) {
-			size_t len;
-			const char *m = kvs_znode_member(x, &len);
-			double v = weighted(&q->src[i], x->score);
-			struct kvs_znode *y = kvs_zset_find(d, m, len);
-			if (!y) {
-				zset_add(c, dk, d, v, m, len);
-			} else {
-				double t = y->score;
-				aggregate(&t, v, q->agg);
-				kvs_zset_set_score(d, y, t);
-			}
-		}
+	struct zop_run *r = arg;
+	double v = weighted(&r->q->src[r->cur], score);
+	struct kvs_znode *y = kvs_zset_find(r->d, m, len);
+	if (!y) {
+		zset_add(r->c, r->dk, r->d, v, m, len);
+	} else {
+		double t = y->score;
+		aggregate(&t, v, r->q->agg);
+		kvs_zset_set_score(r->d, y, t);
 	}
+	return 0;
 }
 
-/* Intersection into d, or (d NULL) just count it, stopping at limit. */
-static size_t zop_inter(struct kvs_client *c, const struct kvs_key *dk, struct zop_req *q, struct kvs_zset *d)
+static int inter_one(void *arg, const char *m, size_t len, double score)
 {
-	size_t n = 0;
-	sort_by_size(q->src, q->nsrc);
-	if (!q->src[0].z)
-		return 0;
-	for (struct kvs_znode *x = kvs_zset_first(q->src[0].z); x; x = kvs_znode_next(x)) {
-		size_t len;
-		const char *m = kvs_znode_member(x, &len);
-		double score = weighted(&q->src[0], x->score);
-		int j;
-		for (j = 1; j < q->nsrc; j++) {
-			struct kvs_znode *y = q->src[j].z ? kvs_zset_find(q->src[j].z, m, len) : NULL;
-			if (!y)
-				break;
-			aggregate(&score, weighted(&q->src[j], y->score), q->agg);
-		}
-		if (j < q->nsrc)
-			continue;
-		n++;
-		if (d)
-			zset_add(c, dk, d, score, m, len);
-		else if (q->limit && n >= (size_t)q->limit)
-			break;
+	struct zop_run *r = arg;
+	struct zop_req *q = r->q;
+	double v = weighted(&q->src[0], score), other;
+	for (int j = 1; j < q->nsrc; j++) {
+		if (!src_score(&q->src[j], m, len, &other))
+			return 0;
+		aggregate(&v, weighted(&q->src[j], other), q->agg);
 	}
-	return n;
+	r->n++;
+	if (r->d)
+		zset_add(r->c, r->dk, r->d, v, m, len);
+	return !r->d && q->limit && r->n >= (size_t)q->limit;
 }
 
-static void zop_diff(struct kvs_client *c, const struct kvs_key *dk, struct zop_req *q, struct kvs_zset *d)
+static int diff_one(void *arg, const char *m, size_t len, double score)
 {
-	if (!q->src[0].z)
+	struct zop_run *r = arg;
+	double other;
+	for (int j = 1; j < r->q->nsrc; j++)
+		if (src_score(&r->q->src[j], m, len, &other))
+			return 0;
+	zset_add(r->c, r->dk, r->d, score, m, len);
+	return 0;
+}
+
+static void zop_compute(struct zop_run *r)
+{
+	struct zop_req *q = r->q;
+	if (q->op == OP_DIFF) {
+		src_each(&q->src[0], diff_one, r);
 		return;
-	for (struct kvs_znode *x = kvs_zset_first(q->src[0].z); x; x = kvs_znode_next(x)) {
-		size_t len;
-		const char *m = kvs_znode_member(x, &len);
-		int j;
-		for (j = 1; j < q->nsrc; j++)
-			if (q->src[j].z && kvs_zset_find(q->src[j].z, m, len))
-				break;
-		if (j == q->nsrc)
-			zset_add(c, dk, d, x->score, m, len);
 	}
+	sort_by_size(q->src, q->nsrc);
+	if (q->op == OP_INTER) {
+		src_each(&q->src[0], inter_one, r);
+		return;
+	}
+	for (r->cur = 0; r->cur < q->nsrc; r->cur++)
+		src_each(&q->src[r->cur], union_one, r);
 }
 
 static void zop_generic(struct kvs_client *c, enum zop op, int store, int card)
@@ -225,27 +275,20 @@ static void zop_generic(struct kvs_client *c, enum zop op, int store, int card)
 		goto done;
 	/* Results are stamped from the shard of the key that will own them. */
 	arg_key(c, store ? 1 : q.nk + 1, &dk);
+	struct zop_run r = { c, &dk, &q, card ? NULL : zset_create(c), 0, 0 };
+	zop_compute(&r);
 	if (card) {
-		reply_int(c, (long long)zop_inter(c, &dk, &q, NULL));
-		goto done;
-	}
-	struct kvs_zset *d = zset_create(c);
-	if (op == OP_UNION)
-		zop_union(c, &dk, &q, d);
-	else if (op == OP_INTER)
-		zop_inter(c, &dk, &q, d);
-	else
-		zop_diff(c, &dk, &q, d);
-	if (store) {
-		long long n = (long long)d->len;
-		zset_store(c, &dk, d);
+		reply_int(c, (long long)r.n);
+	} else if (store) {
+		long long n = (long long)r.d->len;
+		zset_store(c, &dk, r.d);
 		reply_int(c, n);
-		goto done;
+	} else {
+		zreply_header(c, (long long)r.d->len, q.withscores);
+		for (struct kvs_znode *x = kvs_zset_first(r.d); x; x = kvs_znode_next(x))
+			zreply_node(c, x, q.withscores);
+		kvs_zset_free(r.d);
 	}
-	zreply_header(c, (long long)d->len, q.withscores);
-	for (struct kvs_znode *x = kvs_zset_first(d); x; x = kvs_znode_next(x))
-		zreply_node(c, x, q.withscores);
-	kvs_zset_free(d);
 done:
 	free(q.src);
 }
@@ -398,8 +441,6 @@ static void cmd_zrandmember(struct kvs_client *c)
 
 /* ---- ZSCAN ------------------------------------------------------------------------- */
 
-/* Redis returns a small (listpack) set whole, with cursor 0. */
-#define SCAN_WHOLE_MAX 128
 
 /* The cursor as Redis 7.0 reads it: strtoul(), so leading spaces are
  * rejected but "+1", "-1" (wrapping) and "007" are not. */
@@ -486,7 +527,7 @@ static void cmd_zscan(struct kvs_client *c)
 	struct kvs_zset *z = zset_of(e);
 	/* Table positions are multiples of 16: the cursor is position >> 4. */
 	uint64_t pos = (uint64_t)cursor << 4;
-	if (z->len <= SCAN_WHOLE_MAX) {
+	if (z->compact) {   /* Redis returns a listpack set whole, cursor 0 */
 		pos = 0;
 		for (struct kvs_znode *x = kvs_zset_first(z); x; x = kvs_znode_next(x))
 			scan_visit(&acc, kvs_znode_entry(x));

@@ -135,6 +135,7 @@ static struct kvs_zset *zset_alloc(uint64_t seed, int headcap)
 	struct kvs_zset *z = kvs_calloc(1, sizeof *z);
 	z->headcap = headcap;
 	z->level = 1;
+	z->compact = 1;
 	z->head = node_alloc(headcap, 0, NULL, 0);
 	for (int i = 0; i < headcap; i++) {
 		LV(z->head, i)->fwd = NULL;
@@ -214,6 +215,7 @@ struct kvs_zset *kvs_zset_dup(const struct kvs_zset *z)
 	d->tail = prev;
 	d->len = z->len;
 	d->level = z->level;
+	d->compact = z->compact;
 	return d;
 }
 
@@ -317,6 +319,8 @@ struct kvs_znode *kvs_zset_insert(struct kvs_zset *z, double score, const char *
 	struct kvs_znode *x = node_alloc(level, score, m, len);
 	zsl_link(z, x);
 	dict_add(z, x);
+	if (z->len > KVS_ZSET_MAX_LISTPACK_ENTRIES || len > KVS_ZSET_MAX_LISTPACK_VALUE)
+		z->compact = 0;
 	return x;
 }
 

@@ -38,6 +38,9 @@
 #include "table.h"
 
 #define KVS_ZSET_MAXLEVEL 32
+/* Redis 7.0's zset-max-listpack-entries / -value defaults. */
+#define KVS_ZSET_MAX_LISTPACK_ENTRIES 128
+#define KVS_ZSET_MAX_LISTPACK_VALUE   64
 
 struct kvs_znode {
 	double score;
@@ -52,6 +55,10 @@ struct kvs_zset {
 	size_t len;
 	int level;                /* levels in use (>= 1) */
 	int headcap;              /* levels allocated in head */
+	/* 1 while Redis would still keep this set as a listpack (at most 128
+	 * members, none longer than 64 bytes); once 0 it stays 0, as Redis
+	 * never converts back. OBJECT ENCODING and ZSCAN go by it. */
+	int compact;
 	struct kvs_table dict;    /* member -> member entry */
 };
 

@@ -3,6 +3,7 @@ connections (kvsd hands connections to its I/O threads round-robin, so the
 waiter and the pusher below sit on different threads)."""
 
 import random
+import threading
 import time
 
 import pytest
@@ -336,3 +337,52 @@ def test_waiter_skips_non_list_until_a_list_arrives(conns):
     assert pusher.call("SET", "k1", "string") == "OK"
     assert pusher.call("RPUSH", "k2", "v") == 1
     assert waiter.read_reply(timeout=5) == [b"k2", b"v"]
+
+
+def test_concurrent_pushers_and_waiters_every_element_once(conns):
+    """4 pushers and 10 blocked consumers (BLPOP, BLMOVE into a list that
+    two more consumers drain) on different connections and threads: every
+    element is delivered exactly once and nothing is left behind."""
+    n, got, lock = 800, [], threading.Lock()
+    done = threading.Event()
+
+    def consumer(c, args, key_of_reply):
+        while True:
+            r = c.call(*args)
+            if r is None:
+                if done.is_set():
+                    return
+                continue
+            with lock:
+                got.append((key_of_reply, r[1] if isinstance(r, list) else r))
+
+    threads = []
+    for i in range(8):
+        args = (("BLPOP", "q1", "q2", "q3", 0.2) if i % 2 else
+                ("BLMOVE", "q%d" % (1 + i % 3), "mid", "LEFT", "RIGHT", 0.2))
+        threads.append(threading.Thread(target=consumer, args=(conns(), args, "q")))
+    for _ in range(2):
+        threads.append(threading.Thread(target=consumer,
+                                        args=(conns(), ("BLPOP", "mid", 0.2), "mid")))
+
+    def pusher(c, j):
+        for k in range(n):
+            c.call("RPUSH", "q%d" % (1 + k % 3), "%d:%d" % (j, k))
+    pushers = [threading.Thread(target=pusher, args=(conns(), j)) for j in range(4)]
+    for t in threads + pushers:
+        t.start()
+    ctl = conns()
+    try:
+        for t in pushers:
+            t.join(30)
+        deadline_wait(lambda: sum(ctl.call("LLEN", k) for k in ("q1", "q2", "q3", "mid")) == 0,
+                      timeout=20.0, what="every list drained")
+    finally:
+        done.set()
+        for t in threads:
+            t.join(30)
+    from_q = [v for k, v in got if k == "q"]
+    from_mid = [v for k, v in got if k == "mid"]
+    want = {b"%d:%d" % (j, k) for j in range(4) for k in range(n)}
+    assert len(from_q) == len(want) and set(from_q) == want
+    assert len(from_mid) == len(set(from_mid)) and set(from_mid) <= want

@@ -18,6 +18,8 @@ NOTFLOAT = RespError("ERR value is not a valid float")
 MINMAX = RespError("ERR min or max is not a float")
 LEXERR = RespError("ERR min or max not valid string range item")
 
+pytestmark = pytest.mark.needs_zsets
+
 
 def raw(c, *args):
     """The first line of the reply, to tell *-1 from $-1."""
@@ -156,6 +158,29 @@ def test_algebra(c):
     assert c.call("ZDIFF", 2, "a", "b", "AGGREGATE", "SUM") == SYNTAX
     assert c.call("SET", "s", "v") == "OK"
     assert c.call("ZUNION", 2, "a", "s") == WRONGTYPE
+
+
+@pytest.mark.needs_sets
+def test_algebra_with_plain_sets(c):
+    """A set's members score 1."""
+    assert c.call("ZADD", "a", 1, "x", 2, "y") == 2
+    assert c.call("SADD", "s", "y", "w") == 2
+    assert c.call("ZUNION", 2, "a", "s", "WITHSCORES") == [
+        b"w", b"1", b"x", b"1", b"y", b"3"]
+    assert c.call("ZINTER", 2, "s", "a", "WEIGHTS", 5, 1, "WITHSCORES") == [b"y", b"7"]
+    assert c.call("ZDIFFSTORE", "d", 2, "s", "a") == 1
+    assert c.call("ZRANGE", "d", 0, -1, "WITHSCORES") == [b"w", b"1"]
+
+
+def test_object_encoding(c):
+    assert c.call("ZADD", "z", 1, "a") == 1
+    assert c.call("OBJECT", "ENCODING", "z") == b"listpack"
+    assert c.call("ZADD", "z", *sum(([i, "m%d" % i] for i in range(128)), [])) == 128
+    assert c.call("OBJECT", "ENCODING", "z") == b"skiplist"
+    assert c.call("ZREMRANGEBYRANK", "z", 1, -1) == 128
+    assert c.call("OBJECT", "ENCODING", "z") == b"skiplist"
+    assert c.call("RPUSH", "l", "x") == 1
+    assert c.call("OBJECT", "ENCODING", "l") == b"quicklist"
 
 
 def test_zrandmember(c):

@@ -275,6 +275,21 @@ START_TEST(wrongtype_everywhere)
 }
 END_TEST
 
+START_TEST(encoding_sort_copy)
+{
+	EXPECT(":3\r\n", "RPUSH", "l", "3", "1", "2");
+	EXPECT("$9\r\nquicklist\r\n", "OBJECT", "ENCODING", "l");
+	EXPECT("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", "SORT", "l");
+	EXPECT("*2\r\n$1\r\n3\r\n$1\r\n2\r\n", "SORT", "l", "DESC", "LIMIT", "0", "2");
+	EXPECT(":3\r\n", "SORT", "l", "ALPHA", "STORE", "dst");
+	EXPECT("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", "LRANGE", "dst", "0", "-1");
+	EXPECT(":1\r\n", "COPY", "l", "l2");
+	EXPECT(":4\r\n", "RPUSH", "l2", "x");
+	EXPECT("*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n", "LRANGE", "l", "0", "-1");
+	EXPECT("*4\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\nx\r\n", "LRANGE", "l2", "0", "-1");
+}
+END_TEST
+
 START_TEST(write_path_changes)
 {
 	memset(&fx.chg, 0, sizeof fx.chg);
@@ -1005,6 +1020,7 @@ static Suite *list_suite(void)
 	tcase_add_test(tc, lmove_rpoplpush);
 	tcase_add_test(tc, lmpop);
 	tcase_add_test(tc, wrongtype_everywhere);
+	tcase_add_test(tc, encoding_sort_copy);
 	tcase_add_test(tc, write_path_changes);
 	tcase_add_loop_test(tc, commands_vs_model, 0, 3);
 	suite_add_tcase(s, tc);

@@ -386,6 +386,8 @@ START_TEST(algebra_errors)
 	EXPECT(WRONGTYPE, "ZUNION", "2", "a", "s");
 	/* The type check comes before the options. */
 	EXPECT(WRONGTYPE, "ZINTER", "2", "a", "s", "foo");
+	EXPECT(":1\r\n", "RPUSH", "l", "x");
+	EXPECT(WRONGTYPE, "ZDIFF", "2", "a", "l");
 	ck_assert_int_eq(fx_type("d"), -1);
 }
 END_TEST
@@ -399,6 +401,55 @@ START_TEST(zintercard)
 	EXPECT(":2\r\n", "ZINTERCARD", "2", "a", "b", "LIMIT", "0");
 	EXPECT(":0\r\n", "ZINTERCARD", "2", "a", "nokey");
 	EXPECT(":3\r\n", "ZINTERCARD", "1", "a");
+}
+END_TEST
+
+START_TEST(set_inputs)
+{
+	/* Plain sets take part with every member scoring 1. */
+	EXPECT(":2\r\n", "ZADD", "a", "1", "x", "2", "y");
+	EXPECT(":3\r\n", "SADD", "s", "y", "w", "10");
+	EXPECT("*8\r\n$2\r\n10\r\n$1\r\n1\r\n$1\r\nw\r\n$1\r\n1\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n3\r\n",
+	       "ZUNION", "2", "a", "s", "WITHSCORES");
+	EXPECT("*8\r\n$1\r\nx\r\n$1\r\n2\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\nw\r\n$1\r\n3\r\n$1\r\ny\r\n$1\r\n7\r\n",
+	       "ZUNION", "2", "s", "a", "WEIGHTS", "3", "2", "WITHSCORES");
+	EXPECT("*2\r\n$1\r\ny\r\n$1\r\n3\r\n", "ZINTER", "2", "a", "s", "WITHSCORES");
+	EXPECT("*2\r\n$1\r\ny\r\n$1\r\n2\r\n", "ZINTER", "2", "s", "a", "WITHSCORES", "AGGREGATE", "MAX");
+	EXPECT("*4\r\n$2\r\n10\r\n$1\r\n1\r\n$1\r\nw\r\n$1\r\n1\r\n", "ZDIFF", "2", "s", "a", "WITHSCORES");
+	EXPECT(":2\r\n", "ZDIFFSTORE", "d", "2", "s", "a");
+	ck_assert_int_eq(fx_type("d"), KVS_T_ZSET);
+	EXPECT(":1\r\n", "ZINTERCARD", "2", "a", "s");
+}
+END_TEST
+
+START_TEST(encoding_and_sort)
+{
+	char m[80];
+	size_t len;
+	EXPECT(":3\r\n", "ZADD", "z", "3", "c", "1", "a", "2", "b");
+	EXPECT("$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "z");
+	EXPECT("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", "SORT", "z", "ALPHA");
+	EXPECT("*3\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n", "SORT", "z", "BY", "nosort", "DESC");
+	/* Past 128 members Redis converts to a skiplist, for good. */
+	for (int i = 0; i < 125; i++) {
+		snprintf(m, sizeof m, "m%d", i);
+		const char *av[] = { "ZADD", "z", "5", m };
+		free(fx_execv(4, av, NULL, &len));
+	}
+	EXPECT("$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "z");
+	EXPECT(":1\r\n", "ZADD", "z", "6", "one-more");
+	EXPECT("$8\r\nskiplist\r\n", "OBJECT", "ENCODING", "z");
+	EXPECT(":128\r\n", "ZREMRANGEBYRANK", "z", "1", "-1");
+	EXPECT("$8\r\nskiplist\r\n", "OBJECT", "ENCODING", "z");
+	/* So does a member longer than 64 bytes; results start small. */
+	memset(m, 'x', 65);
+	m[65] = '\0';
+	EXPECT(":1\r\n", "ZADD", "y", "1", m);
+	EXPECT("$8\r\nskiplist\r\n", "OBJECT", "ENCODING", "y");
+	EXPECT(":1\r\n", "ZRANGESTORE", "d", "z", "0", "-1");
+	EXPECT("$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "d");
+	/* A compact set scans whole, even with COUNT 1. */
+	EXPECT("*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n", "ZSCAN", "d", "0", "COUNT", "1");
 }
 END_TEST
 
@@ -1169,6 +1220,8 @@ static Suite *zset_suite(void)
 	tcase_add_test(tc, union_inter_diff);
 	tcase_add_test(tc, algebra_errors);
 	tcase_add_test(tc, zintercard);
+	tcase_add_test(tc, set_inputs);
+	tcase_add_test(tc, encoding_and_sort);
 	tcase_add_test(tc, zrandmember);
 	tcase_add_test(tc, zscan);
 	tcase_add_test(tc, wrongtype_everywhere);
