@@ -16,7 +16,9 @@
 #if defined(HAVE_JEMALLOC)
 #include <jemalloc/jemalloc.h>
 #elif defined(KVS_SANITIZERS)
-#include <sanitizer/allocator_interface.h>
+/* From the sanitizer runtime (gcc's and clang's); only clang ships the
+ * header, so declare it. */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #elif defined(HAVE_MALLINFO2)
 #include <malloc.h>
 #endif
