@@ -22,6 +22,7 @@ EXTRA_DIST += \
 	tests/integration/test_maxmemory.py \
 	tests/integration/test_pubsub.py \
 	tests/integration/test_multi.py \
+	tests/integration/test_admin.py \
 	tests/integration/test_bitmaps.py \
 	tests/integration/test_object.py \
 	tests/integration/test_hash_set.py \
