@@ -8,6 +8,7 @@
  * CANCELLED only while all of its shards' locks are held.
  */
 #include "config.h"
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ struct kvs_waiter {
 	const struct kvs_cmd *cmd;
 	int argc;
 	struct resp_arg *argv;        /* argv array + bytes, one allocation */
-	int db, proto, null_bulk;
+	int db, proto;
 	uint64_t deadline;
 	int nkeys;
 	struct kvs_key *keys;         /* p points into argv's bytes */
@@ -189,7 +190,6 @@ void kvs_block_on_keys(struct kvs_client *c, const int *keyidx, int nkeys, uint6
 	w->cmd = c->cmd;
 	w->db = c->db;
 	w->proto = c->proto;
-	w->null_bulk = null_bulk;
 	w->deadline = deadline_ms;
 	w->nkeys = nkeys;
 	w->keys = kvs_calloc((size_t)nkeys, sizeof *w->keys);
@@ -213,6 +213,25 @@ void kvs_block_on_keys(struct kvs_client *c, const int *keyidx, int nkeys, uint6
 	c->waiter = w;
 	c->flags |= KVS_CL_BLOCKED;
 	atomic_fetch_add(&blocked_total, 1);
+}
+
+int kvs_block_timeout_arg(struct kvs_client *c, int i, uint64_t *deadline_ms)
+{
+	long double secs, ms;
+	if (!kvs_str2ld(c->argv[i].p, c->argv[i].len, &secs)) {
+		reply_error(c, "ERR timeout is not a float or out of range");
+		return -1;
+	}
+	ms = ceill(secs * 1000.0L);
+	/* Redis converts to long long: anything out of range (inf too) comes
+	 * out as LLONG_MIN there, hence "negative". */
+	if (ms < 0 || ms >= 9223372036854775808.0L) {
+		reply_error(c, "ERR timeout is negative");
+		return -1;
+	}
+	uint64_t t = (uint64_t)ms;
+	*deadline_ms = t == 0 ? 0 : (t > UINT64_MAX - c->now ? UINT64_MAX : c->now + t);
+	return 0;
 }
 
 static void finish(struct kvs_client *c)
@@ -244,8 +263,11 @@ int kvs_block_cancel(struct kvs_client *c, int reply)
 		cancelled = 1;
 	}
 	unlock_mask(&c->eng->ks, w->mask);
+	/* Redis 7.0 times every list/zset waiter out with a null array, even
+	 * BLMOVE and BRPOPLPUSH, whose immediate (MULTI) answer is a null
+	 * bulk (replyToBlockedClientTimedOut). */
 	if (cancelled && reply)
-		timeout_reply(c, w->null_bulk);
+		timeout_reply(c, 0);
 	finish(c);
 	return cancelled;
 }
@@ -272,28 +294,58 @@ void kvs_block_key_changed(struct kvs_shard *s, int db, const char *key, size_t 
 	r->ready[r->nready++] = l;
 }
 
+/* The value type a waiter takes from its keys, by its command's group
+ * (-1: unknown, no check). */
+static int wanted_type(const struct kvs_cmd *cmd)
+{
+	if (cmd->group && !strcmp(cmd->group, "list"))
+		return KVS_T_LIST;
+	if (cmd->group && !strcmp(cmd->group, "sorted_set"))
+		return KVS_T_ZSET;
+	return -1;
+}
+
+/* Does the key now hold a value of another type than w takes? Then w
+ * has nothing to say about it, and later waiters (BLPOP behind a
+ * BZPOPMIN on the same key) must still be served, as in Redis, which
+ * serves a key's waiters by type. Caller holds w's locks. */
+static int other_type(struct kvs_client *c, const struct kvs_waiter *w, const char *key, size_t len)
+{
+	int want = wanted_type(w->cmd);
+	struct kvs_key k;
+	if (want < 0)
+		return 0;
+	kvs_key_init(&c->eng->ks, &k, key, len);
+	const struct kvs_entry *e = ks_find(&c->eng->ks, w->db, &k, c->now, NULL);
+	return e && e->type != want;
+}
+
 /* Serve the waiters of one ready key, oldest first, until one of them
- * would block (nothing left to take). Returns the shards it touched. */
+ * would block (nothing left to take); waiters for another value type are
+ * passed over. Returns the shards it touched. */
 static uint32_t serve_key(struct kvs_client *c, unsigned shard, int db, const char *key, size_t len,
 			  uint64_t hash)
 {
 	struct kvs_keyspace *ks = &c->eng->ks;
 	struct kvs_buf tmp = KVS_BUF_INIT;
 	uint32_t touched = 0;
+	int skip = 0;   /* waiters passed over, still at the front */
 	for (;;) {
 		struct kvs_waiter *w = NULL;
 		ks_lock(ks, shard);
 		struct kvs_blockreg *r = ks->shard[shard].blocked;
 		struct wlist *l = r ? wl_find(r, db, key, len, hash) : NULL;
-		if (l && l->n) {
-			w = l->w[0];
+		if (l && l->n > skip) {
+			w = l->w[skip];
 			atomic_fetch_add(&w->refs, 1);
 		}
 		ks_unlock(ks, shard);
 		if (!w)
 			break;
 		lock_mask(ks, w->mask);
-		if (atomic_load(&w->state) != W_WAITING) {
+		if (atomic_load(&w->state) != W_WAITING || other_type(c, w, key, len)) {
+			if (atomic_load(&w->state) == W_WAITING)
+				skip++;
 			unlock_mask(ks, w->mask);
 			waiter_unref(w);
 			continue;
@@ -318,9 +370,17 @@ static uint32_t serve_key(struct kvs_client *c, unsigned shard, int db, const ch
 			waiter_unref(w);
 			break;
 		}
-		atomic_store(&w->state, W_SERVED);
-		reg_remove_all(ks, w);
+		/* The reply goes in before the state flips: an owner that sees
+		 * SERVED (from any wake-up) must find it in the outbox, or it
+		 * would run the client's next command ahead of it. */
 		kvs_outbox_append(w->ob, tmp.data, tmp.len, c->now);
+		atomic_store(&w->state, W_SERVED);
+		/* ...and the owner may have been woken by that append and taken
+		 * the reply before the flip, still seeing WAITING. An empty
+		 * append wakes it again if (and only if) its outbox is empty
+		 * by now, so it cannot stay blocked on a served command. */
+		kvs_outbox_append(w->ob, "", 0, c->now);
+		reg_remove_all(ks, w);
 		touched |= w->mask;
 		unlock_mask(ks, w->mask);
 		waiter_unref(w);

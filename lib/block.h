@@ -31,10 +31,18 @@ struct kvs_shard;
  * replies the timeout reply at once; when re-run to serve a waiter it only
  * notes that it would block; otherwise the client is registered and
  * flagged KVS_CL_BLOCKED (the daemon arms the timeout and stops reading
- * its input). deadline_ms 0 = wait forever. null_bulk selects the timeout
- * reply: nil bulk (BLMOVE, BRPOPLPUSH) instead of nil array. */
+ * its input). deadline_ms 0 = wait forever. null_bulk selects the reply
+ * inside MULTI/EXEC: nil bulk (BLMOVE, BRPOPLPUSH) instead of nil array;
+ * a timeout is always answered with a nil array, as Redis 7.0 does. */
 void kvs_block_on_keys(struct kvs_client *c, const int *keyidx, int nkeys, uint64_t deadline_ms,
 		       int null_bulk);
+
+/* Parse argv[i] as a blocking command's timeout in seconds (a float) with
+ * Redis 7.0's rules and errors: "ERR timeout is not a float or out of
+ * range", "ERR timeout is negative" (also for values too large to count in
+ * ms). *deadline_ms is c->now + the timeout rounded up to a millisecond,
+ * or 0 for 0 (wait forever). Replies and returns -1 on error. */
+int kvs_block_timeout_arg(struct kvs_client *c, int i, uint64_t *deadline_ms);
 
 /* Blocked client's owner thread: */
 /* Returns 1 if a writer served the client: the reply is in its outbox

@@ -117,8 +117,19 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 {
 	uint32_t mask = 0;
 	c->cmd = cmd;
+	c->kcache_p = NULL;
 	if (!(cmd->flags & KVS_CMD_NOLOCK) && !c->held) {
-		mask = kvs_cmd_shard_mask(cmd, c->argc, c->argv);
+		if (!cmd->getkeys && cmd->first_key > 0 && cmd->first_key == cmd->last_key &&
+		    cmd->first_key < c->argc) {
+			/* One key (GET, SET, INCR...): remember its shard so the
+			 * handler's arg_key() doesn't run CRC16 again. */
+			const struct resp_arg *a = &c->argv[cmd->first_key];
+			c->kcache_shard = kvs_key_shard(a->p, a->len);
+			c->kcache_p = a->p;
+			mask = 1u << c->kcache_shard;
+		} else {
+			mask = kvs_cmd_shard_mask(cmd, c->argc, c->argv);
+		}
 		for (unsigned i = 0; i < KVS_SHARDS; i++)
 			if (mask & (1u << i))
 				ks_lock(&c->eng->ks, i);
@@ -301,4 +312,24 @@ int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg)
 		return 0;
 	reply_error(c, errmsg ? errmsg : KVS_ERR_NOTFLOAT);
 	return -1;
+}
+
+int arg_mpop_count(struct kvs_client *c, int from, long long *count)
+{
+	*count = -1;
+	for (int j = from; j < c->argc; j++) {
+		if (*count == -1 && arg_is(c, j, "count") && j + 1 < c->argc) {
+			if (!kvs_str2ll(c->argv[j + 1].p, c->argv[j + 1].len, count) || *count < 1) {
+				reply_error(c, "ERR count should be greater than 0");
+				return -1;
+			}
+			j++;
+		} else {
+			reply_syntax(c);
+			return -1;
+		}
+	}
+	if (*count == -1)
+		*count = 1;
+	return 0;
 }

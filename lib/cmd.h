@@ -113,6 +113,8 @@ struct kvs_client {
 	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
 	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
 	uint32_t touched;            /* shards the last command locked */
+	const char *kcache_p;        /* argv bytes whose shard kvs_call computed */
+	unsigned kcache_shard;
 	const char *addr;            /* "ip:port" for SLOWLOG/MONITOR; borrowed */
 	char *const *namep;          /* CLIENT SETNAME name; borrowed */
 	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
@@ -246,9 +248,36 @@ int arg_double(struct kvs_client *c, int i, double *v, const char *errmsg);
  * the access clock alone. */
 static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 {
-	kvs_key_init(&c->eng->ks, k, c->argv[i].p, c->argv[i].len);
+	const struct resp_arg *a = &c->argv[i];
+	k->p = a->p;
+	k->len = a->len;
+	k->hash = kvs_hash64(a->p, a->len, c->eng->ks.seed);
+	k->shard = a->p == c->kcache_p ? c->kcache_shard : kvs_key_shard(a->p, a->len);
 	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
+
+/* Look a key up in c's db for reading: counts a keyspace hit or miss as
+ * Redis's lookupKeyRead does. slot may be NULL. */
+static inline struct kvs_entry *kvs_lookup_read(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
+{
+	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, slot);
+	if (e)
+		c->stats->keyspace_hits++;
+	else
+		c->stats->keyspace_misses++;
+	return e;
+}
+
+/* Look a key up for writing (no hit/miss accounting, as lookupKeyWrite). */
+static inline struct kvs_entry *kvs_lookup_write(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
+{
+	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
+}
+
+/* The optional "COUNT n" tail of LMPOP/ZMPOP and their blocking forms,
+ * from argv[from]: *count = n (>= 1) or 1 when absent. Replies the error
+ * and returns -1 on bad input. */
+int arg_mpop_count(struct kvs_client *c, int from, long long *count);
 
 /* Lock/unlock one shard from a NOLOCK handler (tracks c->locked). */
 void kvs_lock_shard(struct kvs_client *c, unsigned shard);

@@ -21,4 +21,6 @@ void kvs_cmd_register_builtin(void)
 	kvs_register_bitmap();
 	kvs_register_object();
 	kvs_register_sort();
+	kvs_register_list();
+	kvs_register_zset();
 }

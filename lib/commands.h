@@ -22,5 +22,7 @@ void kvs_register_command(void);  /* t_command.c: COMMAND and its subcommands */
 void kvs_register_bitmap(void);   /* t_bitmap.c */
 void kvs_register_object(void);   /* t_object.c */
 void kvs_register_sort(void);     /* t_sort.c */
+void kvs_register_list(void);     /* t_list.c */
+void kvs_register_zset(void);     /* t_zset.c */
 
 #endif

@@ -21,10 +21,27 @@ struct kvs_type_ops kvs_type_ops[KVS_T__COUNT] = {
 /* Allocate an entry with room for the header, an optional expire, the key
  * and `valbytes` bytes of value part; write everything but the value part.
  * Returns the entry and sets *valp to where the value part goes. */
+_Static_assert(offsetof(struct kvs_entry, data) == 11, "entry header must stay 11 bytes");
+
+static size_t expire_bytes_for(uint64_t when) { return !when ? 0 : (when >> 48) ? 8 : 6; }
+
+/* Store when (non-zero) at p in n bytes, little-endian. */
+static void put_expire(unsigned char *p, uint64_t when, size_t n)
+{
+	for (size_t i = 0; i < n; i++, when >>= 8)
+		p[i] = (unsigned char)when;
+}
+
+static uint8_t expire_flags(uint64_t when)
+{
+	return !when ? 0 : (uint8_t)(KVS_EF_EXPIRE | ((when >> 48) ? KVS_EF_EXPIRE8 : 0));
+}
+
 static struct kvs_entry *alloc_entry(const char *key, size_t klen, size_t valbytes,
 				     uint64_t expire, unsigned char **valp)
 {
-	size_t n = KVS_ENTRY_HDR + (expire ? 8 : 0) + kvs_varint_len(klen) + klen + valbytes;
+	size_t eb = expire_bytes_for(expire);
+	size_t n = KVS_ENTRY_HDR + eb + kvs_varint_len(klen) + klen + valbytes;
 	struct kvs_entry *e = kvs_malloc(n);
 	unsigned char *p = e->data;
 	e->stamp = 0;
@@ -33,9 +50,9 @@ static struct kvs_entry *alloc_entry(const char *key, size_t klen, size_t valbyt
 	e->flags = 0;
 	e->lru = 0;
 	if (expire) {
-		e->flags |= KVS_EF_EXPIRE;
-		memcpy(p, &expire, 8);
-		p += 8;
+		e->flags |= expire_flags(expire);
+		put_expire(p, expire, eb);
+		p += eb;
 	}
 	p += kvs_varint_put(p, klen);
 	memcpy(p, key, klen);
@@ -107,26 +124,24 @@ struct kvs_entry *kvs_entry_rekey(const struct kvs_entry *e, const char *key, si
 struct kvs_entry *kvs_entry_set_expire(struct kvs_entry *e, uint64_t when)
 {
 	size_t klen;
-	const char *k;
-	if (when && (e->flags & KVS_EF_EXPIRE)) {
-		memcpy(e->data, &when, 8);
+	size_t ob = kvs_entry_expire_bytes(e), nb = expire_bytes_for(when);
+	uint8_t keep = (uint8_t)(e->flags & ~(KVS_EF_EXPIRE | KVS_EF_EXPIRE8));
+	if (ob == nb) {
+		put_expire(e->data, when, nb);
+		e->flags = (uint8_t)(keep | expire_flags(when));
 		return e;
 	}
-	if (!when && !(e->flags & KVS_EF_EXPIRE))
-		return e;
-	k = kvs_entry_key(e, &klen);
+	kvs_entry_key(e, &klen);
 	size_t tail = kvs_varint_len(klen) + klen + value_part_len(e);
-	if (when) {
-		e = kvs_realloc(e, KVS_ENTRY_HDR + 8 + tail);
-		memmove(e->data + 8, e->data, tail);
-		memcpy(e->data, &when, 8);
-		e->flags |= KVS_EF_EXPIRE;
+	if (nb > ob) {
+		e = kvs_realloc(e, KVS_ENTRY_HDR + nb + tail);
+		memmove(e->data + nb, e->data + ob, tail);
 	} else {
-		memmove(e->data, e->data + 8, tail);
-		e->flags &= (uint8_t)~KVS_EF_EXPIRE;
-		e = kvs_realloc(e, KVS_ENTRY_HDR + tail);
+		memmove(e->data + nb, e->data + ob, tail);
+		e = kvs_realloc(e, KVS_ENTRY_HDR + nb + tail);
 	}
-	(void)k;
+	put_expire(e->data, when, nb);
+	e->flags = (uint8_t)(keep | expire_flags(when));
 	return e;
 }
 
@@ -174,7 +189,7 @@ size_t kvs_entry_mem(const struct kvs_entry *e)
 {
 	size_t klen;
 	kvs_entry_key(e, &klen);
-	size_t n = KVS_ENTRY_HDR + ((e->flags & KVS_EF_EXPIRE) ? 8 : 0) + kvs_varint_len(klen) + klen +
+	size_t n = KVS_ENTRY_HDR + kvs_entry_expire_bytes(e) + kvs_varint_len(klen) + klen +
 		   value_part_len(e);
 #ifdef HAVE_MALLOC_USABLE_SIZE
 	n = malloc_usable_size((void *)e);

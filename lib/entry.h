@@ -2,19 +2,21 @@
  * entry.h - one key and its value in a single allocation.
  *
  *   offset 0   stamp    u64  HLC stamp of the last write (hlc.h)
- *          8   type     u8   enum kvs_type
- *          9   enc      u8   enum kvs_enc
- *         10   flags    u8   KVS_EF_*
- *         11   lru      u8   coarse access clock (OBJECT IDLETIME/FREQ)
- *         12   data[]:  [expire u64, if KVS_EF_EXPIRE]
+ *          8   type:4 enc:4  enum kvs_type, enum kvs_enc
+ *          9   flags    u8   KVS_EF_*
+ *         10   lru      u8   coarse access clock (OBJECT IDLETIME/FREQ)
+ *         11   data[]:  [expire: 6 bytes LE, or 8 with KVS_EF_EXPIRE8,
+ *                        if KVS_EF_EXPIRE]
  *                       [klen varint][key bytes]
  *                       RAW: [vlen varint][value bytes]
  *                       PTR: [pointer to the type's object]
  *
- * A 13-byte key with a 16-byte value is 12+1+13+1+16 = 43 bytes: one
- * 48-byte jemalloc size class, no separate key or value allocation, no
- * per-entry pointer besides the table slot. The expire adds exactly 8.
- * Unaligned fields are read and written with memcpy.
+ * A 13-byte key with a 16-byte value is 11+1+13+1+16 = 42 bytes, and 48
+ * with a TTL: both one 48-byte jemalloc size class (jemalloc has no 56,
+ * so an 8-byte deadline would cost 16). Deadlines below 2^48 ms (the year
+ * 10889) take 6 bytes; larger ones, which Redis accepts (PXAT up to
+ * 2^63-1), take 8. No separate key or value allocation, no per-entry
+ * pointer besides the table slot. Unaligned fields go through memcpy.
  *
  * Ownership: an entry is owned by the table slot that points to it; the
  * keyspace frees it (and the object behind a PTR) on delete/replace.
@@ -30,11 +32,12 @@
 enum kvs_type { KVS_T_STRING = 0, KVS_T_LIST, KVS_T_SET, KVS_T_ZSET, KVS_T_HASH, KVS_T__COUNT };
 enum kvs_enc { KVS_E_RAW = 0, KVS_E_PTR };
 
-#define KVS_EF_EXPIRE 0x01
+#define KVS_EF_EXPIRE  0x01   /* has a deadline */
+#define KVS_EF_EXPIRE8 0x02   /* ...stored in 8 bytes instead of 6 */
 /* Snapshot bookkeeping (snap.h): the entry is already in the image being
  * written when this bit equals the keyspace's save parity. Only snap.c and
  * the keyspace write path touch it. */
-#define KVS_EF_SAVED 0x80
+#define KVS_EF_SAVED   0x80
 
 /* The access clock kept in e->lru: whole seconds of the env clock, mod 256.
  * ks_find stamps it on every hit (unless the lookup is "no touch") and the
@@ -50,8 +53,8 @@ static inline unsigned kvs_lru_idle_secs(uint8_t lru, uint64_t now_ms)
 
 struct kvs_entry {
 	uint64_t stamp;
-	uint8_t type;
-	uint8_t enc;
+	unsigned type : 4;   /* enum kvs_type */
+	unsigned enc : 4;    /* enum kvs_enc */
 	uint8_t flags;
 	uint8_t lru;
 	unsigned char data[];
@@ -103,15 +106,19 @@ struct kvs_type_ops {
 extern struct kvs_type_ops kvs_type_ops[KVS_T__COUNT];
 
 static inline int kvs_entry_has_expire(const struct kvs_entry *e) { return e->flags & KVS_EF_EXPIRE; }
+/* Bytes the deadline takes in data[] (0, 6 or 8). */
+static inline size_t kvs_entry_expire_bytes(const struct kvs_entry *e)
+{
+	return !(e->flags & KVS_EF_EXPIRE) ? 0 : (e->flags & KVS_EF_EXPIRE8) ? 8 : 6;
+}
 static inline uint64_t kvs_entry_expire(const struct kvs_entry *e)
 {
-	uint64_t t;
-	if (!(e->flags & KVS_EF_EXPIRE))
-		return 0;
-	memcpy(&t, e->data, 8);
+	size_t n = kvs_entry_expire_bytes(e);
+	uint64_t t = 0;
+	for (size_t i = n; i-- > 0;)
+		t = (t << 8) | e->data[i];
 	return t;
 }
-
 /* Varints: 7 bits a byte, little-endian groups, high bit = more. */
 static inline size_t kvs_varint_len(size_t v)
 {
@@ -144,7 +151,7 @@ static inline size_t kvs_varint_get(const unsigned char *p, size_t *v)
 /* The key bytes (not NUL-terminated) and their length. */
 static inline const char *kvs_entry_key(const struct kvs_entry *e, size_t *klen)
 {
-	const unsigned char *p = e->data + ((e->flags & KVS_EF_EXPIRE) ? 8 : 0);
+	const unsigned char *p = e->data + kvs_entry_expire_bytes(e);
 	p += kvs_varint_get(p, klen);
 	return (const char *)p;
 }

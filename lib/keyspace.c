@@ -278,8 +278,8 @@ static size_t expire_pass(struct kvs_keyspace *ks, struct kvs_shard *s, int db, 
 	if (i >= t->cap)
 		i = 0;
 	while (done < budget && t->cap) {
-		if (!(t->ctrl[i] & 0x80)) {
-			struct kvs_entry *e = t->slot[i];
+		if (kvs_table_live(t, i)) {
+			struct kvs_entry *e = kvs_table_at(t, i);
 			if (e->flags & KVS_EF_EXPIRE) {
 				(*seen)++;
 				if (kvs_entry_expire(e) <= now) {

@@ -30,4 +30,8 @@ lib_libkvs_a_SOURCES = \
 	lib/evict.h lib/evict.c \
 	lib/object.h lib/object.c \
 	lib/t_hash.c \
-	lib/t_set.c
+	lib/t_set.c \
+	lib/list.h lib/list.c \
+	lib/t_list.c \
+	lib/zset.h lib/zset.c \
+	lib/t_zset.h lib/t_zset.c lib/t_zsetops.c

@@ -54,8 +54,8 @@ size_t kvs_tobj_mem(const void *obj)
 	size_t n = sizeof *o;
 #ifdef HAVE_MALLOC_USABLE_SIZE
 	n = malloc_usable_size((void *)o);
-	if (o->t.ctrl)
-		n += malloc_usable_size(o->t.ctrl);
+	if (o->t.mem)
+		n += malloc_usable_size(o->t.mem);
 #else
 	n += kvs_table_mem(&o->t);
 #endif

@@ -477,9 +477,9 @@ static size_t walk_orphan(struct kvs_keyspace *ks, struct kvs_snap_save *sv, uns
 	while (work < budget && o->pos < o->t.cap) {
 		size_t i = o->pos++;
 		work++;
-		if (o->t.ctrl[i] & 0x80)
+		if (!kvs_table_live(&o->t, i))
 			continue;
-		struct kvs_entry *e = o->t.slot[i];
+		struct kvs_entry *e = kvs_table_at(&o->t, i);
 		if (is_unsaved(ks, e)) {
 			set_saved(ks, e);
 			if (expired(e, now))

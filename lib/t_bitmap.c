@@ -32,20 +32,7 @@
 
 /* ---- lookups ----------------------------------------------------------- */
 
-static struct kvs_entry *find_read(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, slot);
-	if (e)
-		c->stats->keyspace_hits++;
-	else
-		c->stats->keyspace_misses++;
-	return e;
-}
 
-static struct kvs_entry *find_write(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
-}
 
 /* ---- bit primitives ---------------------------------------------------- */
 
@@ -242,7 +229,7 @@ static void cmd_setbit(struct kvs_client *c)
 		return;
 	}
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e && e->type != KVS_T_STRING) {
 		reply_wrongtype(c);
 		return;
@@ -271,7 +258,7 @@ static void cmd_getbit(struct kvs_client *c)
 	if (arg_bit_offset(c, 2, 0, &off) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_int(c, 0);
 		return;
@@ -293,7 +280,7 @@ static const unsigned char *read_str(struct kvs_client *c, long long missing, si
 {
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_int(c, missing);
 		return NULL;
@@ -454,7 +441,7 @@ static void bitop_store(struct kvs_client *c, struct kvs_entry *res)
 	struct kvs_key k;
 	size_t slot = KVS_TABLE_NONE;
 	arg_key(c, 2, &k);
-	struct kvs_entry *old = find_write(c, &k, &slot);
+	struct kvs_entry *old = kvs_lookup_write(c, &k, &slot);
 	if (res)
 		ks_put(&c->eng->ks, c->db, &k, old ? slot : KVS_TABLE_NONE, res, c->now);
 	else if (old)
@@ -484,7 +471,7 @@ static void cmd_bitop(struct kvs_client *c)
 	for (int j = 0; j < n; j++) {
 		struct kvs_key k;
 		arg_key(c, j + 3, &k);
-		struct kvs_entry *e = find_read(c, &k, NULL);
+		struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 		src[j].p = NULL;
 		src[j].len = 0;
 		if (e && e->type != KVS_T_STRING) {
@@ -756,7 +743,7 @@ static void bitfield_generic(struct kvs_client *c, int ro)
 		goto done;
 	arg_key(c, 1, &k);
 	if (!writes) {
-		struct kvs_entry *e = find_read(c, &k, NULL);
+		struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 		if (e && e->type != KVS_T_STRING) {
 			reply_wrongtype(c);
 			goto done;
@@ -772,7 +759,7 @@ static void bitfield_generic(struct kvs_client *c, int ro)
 		reply_error(c, "ERR BITFIELD_RO only supports the GET subcommand");
 		goto done;
 	}
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e && e->type != KVS_T_STRING) {
 		reply_wrongtype(c);
 		goto done;
@@ -838,7 +825,7 @@ static const char *lcs_value(struct kvs_client *c, int i, size_t *len)
 {
 	struct kvs_key k;
 	arg_key(c, i, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	*len = 0;
 	if (!e)
 		return "";

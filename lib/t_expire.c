@@ -15,15 +15,6 @@
 
 /* A lookup for reading: counts a keyspace hit or miss like Redis's
  * lookupKeyRead (TTL, EXPIRETIME and TOUCH are reads there). */
-static struct kvs_entry *find_read(struct kvs_client *c, const struct kvs_key *k)
-{
-	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, NULL);
-	if (e)
-		c->stats->keyspace_hits++;
-	else
-		c->stats->keyspace_misses++;
-	return e;
-}
 
 #define X_NX 0x1u
 #define X_XX 0x2u
@@ -124,7 +115,7 @@ static void ttl_generic(struct kvs_client *c, int ms, int abs)
 	long long t;
 	arg_key(c, 1, &k);
 	k.notouch = 1; /* Redis: reading a TTL is not an access */
-	struct kvs_entry *e = find_read(c, &k);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_int(c, -2);
 		return;
@@ -168,7 +159,7 @@ static void cmd_touch(struct kvs_client *c)
 	for (int j = 1; j < c->argc; j++) {
 		struct kvs_key k;
 		arg_key(c, j, &k);
-		if (find_read(c, &k))
+		if (kvs_lookup_read(c, &k, NULL))
 			n++;
 	}
 	reply_int(c, n);

@@ -28,15 +28,6 @@ static inline int is_expired(const struct kvs_entry *e, uint64_t now)
 }
 
 /* A read lookup: counts keyspace hits/misses like Redis's lookupKeyRead. */
-static struct kvs_entry *lookup_read(struct kvs_client *c, const struct kvs_key *k)
-{
-	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, NULL);
-	if (e)
-		c->stats->keyspace_hits++;
-	else
-		c->stats->keyspace_misses++;
-	return e;
-}
 
 /* Redis's getIntFromObjectOrReply: when msg is given it replaces both the
  * "not an integer" and the "out of int range" errors. */
@@ -101,7 +92,7 @@ static void exists_command(struct kvs_client *c)
 		struct kvs_key k;
 		arg_key(c, i, &k);
 		k.notouch = 1; /* Redis: EXISTS is not an access */
-		if (lookup_read(c, &k))
+		if (kvs_lookup_read(c, &k, NULL))
 			n++;
 	}
 	reply_int(c, n);
@@ -112,7 +103,7 @@ static void type_command(struct kvs_client *c)
 	struct kvs_key k;
 	arg_key(c, 1, &k);
 	k.notouch = 1; /* Redis: TYPE is not an access */
-	const struct kvs_entry *e = lookup_read(c, &k);
+	const struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	reply_status(c, e ? kvs_type_ops[e->type].name : "none");
 }
 
@@ -218,7 +209,7 @@ static void copy_command(struct kvs_client *c)
 		reply_error(c, ERR_SAMEOBJ);
 		return;
 	}
-	e = lookup_read(c, &src);
+	e = kvs_lookup_read(c, &src, NULL);
 	if (!e) {
 		reply_int(c, 0);
 		return;

@@ -21,6 +21,7 @@ struct chan {
 	char *name;
 	size_t len;
 	uint64_t hash;
+	int shard;              /* SSUBSCRIBE namespace (Redis 7 sharded pub/sub) */
 	struct kvs_client **subs;
 	int n, cap;
 	struct chan *next;
@@ -45,6 +46,8 @@ struct kvs_pubsub {
 struct kvs_psclient {
 	struct resp_arg *chans; /* owned bytes */
 	int nchans, capchans;
+	struct resp_arg *schans; /* shard channels */
+	int nschans, capschans;
 	struct resp_arg *pats;
 	int npats, cappats;
 };
@@ -65,10 +68,16 @@ static struct kvs_pubsub *registry(struct kvs_engine *eng)
 	return eng->ps;
 }
 
-static struct chan *chan_find(struct kvs_pubsub *ps, const char *name, size_t len, uint64_t h)
+#define SEED(shard) ((shard) ? 0x2545f4914f6cdd1dull : 0x5bd1e995ull)
+
+/* The hash includes the namespace, and the two seeds make a collision of a
+ * channel and a shard channel with equal names no likelier than any other
+ * collision; the flag is compared too. */
+static struct chan *chan_find_ns(struct kvs_pubsub *ps, const char *name, size_t len, int shard)
 {
+	uint64_t h = kvs_hash64(name, len, SEED(shard));
 	for (struct chan *ch = ps->buckets[h % ps->nbuckets]; ch; ch = ch->next)
-		if (ch->hash == h && ch->len == len && !memcmp(ch->name, name, len))
+		if (ch->hash == h && ch->shard == shard && ch->len == len && !memcmp(ch->name, name, len))
 			return ch;
 	return NULL;
 }
@@ -124,7 +133,7 @@ static struct kvs_psclient *psc(struct kvs_client *c)
 
 int kvs_pubsub_count(const struct kvs_client *c)
 {
-	return c->ps ? c->ps->nchans + c->ps->npats : 0;
+	return c->ps ? c->ps->nchans + c->ps->npats + c->ps->nschans : 0;
 }
 
 static void ensure_outbox(struct kvs_client *c)
@@ -134,13 +143,15 @@ static void ensure_outbox(struct kvs_client *c)
 }
 
 /* Registry edits; the caller holds ps->lock. Return 1 if it changed. */
-static int subscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const char *name, size_t len)
+static int subscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const char *name, size_t len, int shard)
 {
 	struct kvs_psclient *me = psc(c);
-	if (has_arg(me->chans, me->nchans, name, len) >= 0)
+	struct resp_arg **list = shard ? &me->schans : &me->chans;
+	int *n = shard ? &me->nschans : &me->nchans, *cap = shard ? &me->capschans : &me->capchans;
+	if (has_arg(*list, *n, name, len) >= 0)
 		return 0;
-	uint64_t h = kvs_hash64(name, len, 0x5bd1e995);
-	struct chan *ch = chan_find(ps, name, len, h);
+	uint64_t h = kvs_hash64(name, len, SEED(shard));
+	struct chan *ch = chan_find_ns(ps, name, len, shard);
 	if (!ch) {
 		if (ps->nchans >= ps->nbuckets)
 			chan_grow(ps);
@@ -148,6 +159,7 @@ static int subscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const c
 		ch->name = kvs_strndup(name, len);
 		ch->len = len;
 		ch->hash = h;
+		ch->shard = shard;
 		ch->next = ps->buckets[h % ps->nbuckets];
 		ps->buckets[h % ps->nbuckets] = ch;
 		ps->nchans++;
@@ -158,24 +170,25 @@ static int subscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const c
 	}
 	ch->subs[ch->n++] = c;
 	kvs_outbox_ref(c->ob);
-	push_arg(&me->chans, &me->nchans, &me->capchans, name, len);
+	push_arg(list, n, cap, name, len);
 	return 1;
 }
 
-static int unsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const char *name, size_t len)
+static int unsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const char *name, size_t len, int shard)
 {
 	struct kvs_psclient *me = psc(c);
-	int i = has_arg(me->chans, me->nchans, name, len);
+	struct resp_arg *list = shard ? me->schans : me->chans;
+	int i = has_arg(list, shard ? me->nschans : me->nchans, name, len);
 	if (i < 0)
 		return 0;
-	drop_arg(me->chans, &me->nchans, i);
-	uint64_t h = kvs_hash64(name, len, 0x5bd1e995);
+	/* name may be the client's own copy (disconnect): drop it last. */
+	uint64_t h = kvs_hash64(name, len, SEED(shard));
 	struct chan **pp = &ps->buckets[h % ps->nbuckets], *ch;
 	for (; (ch = *pp); pp = &ch->next)
-		if (ch->hash == h && ch->len == len && !memcmp(ch->name, name, len))
+		if (ch->hash == h && ch->shard == shard && ch->len == len && !memcmp(ch->name, name, len))
 			break;
 	if (!ch)
-		return 1;
+		goto done;
 	for (int k = 0; k < ch->n; k++)
 		if (ch->subs[k] == c) {
 			/* Keep subscription order: messages go out FIFO per channel. */
@@ -191,6 +204,8 @@ static int unsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, const
 		free(ch);
 		ps->nchans--;
 	}
+done:
+	drop_arg(list, shard ? &me->nschans : &me->nchans, i);
 	return 1;
 }
 
@@ -218,7 +233,6 @@ static int punsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, cons
 	int i = has_arg(me->pats, me->npats, p, len);
 	if (i < 0)
 		return 0;
-	drop_arg(me->pats, &me->npats, i);
 	for (size_t k = 0; k < ps->npats; k++)
 		if (ps->pats[k].c == c && ps->pats[k].len == len && !memcmp(ps->pats[k].p, p, len)) {
 			free(ps->pats[k].p);
@@ -227,6 +241,7 @@ static int punsubscribe_locked(struct kvs_pubsub *ps, struct kvs_client *c, cons
 			kvs_outbox_unref(c->ob);
 			break;
 		}
+	drop_arg(me->pats, &me->npats, i); /* last: p may be this very copy */
 	return 1;
 }
 
@@ -238,12 +253,17 @@ static void reply_sub(struct kvs_client *c, const char *kind, const char *name, 
 		reply_null(c);
 	else
 		reply_bulk(c, name, len);
-	reply_int(c, kvs_pubsub_count(c));
+	/* Redis counts shard channels separately from channels + patterns. */
+	if (!strcmp(kind, "ssubscribe") || !strcmp(kind, "sunsubscribe"))
+		reply_int(c, c->ps ? c->ps->nschans : 0);
+	else
+		reply_int(c, c->ps ? c->ps->nchans + c->ps->npats : 0);
 }
 
 static void subscribe_cmd(struct kvs_client *c)
 {
 	int pattern = c->cmd->name[0] == 'p';
+	int shard = !strcmp(c->cmd->name, "ssubscribe");
 	struct kvs_pubsub *ps = registry(c->eng);
 	if ((c->flags & KVS_CL_MULTI) || (c->flags & KVS_CL_IN_EXEC)) {
 		/* Redis allows it inside MULTI only for RESP3; keep it simple. */
@@ -254,8 +274,9 @@ static void subscribe_cmd(struct kvs_client *c)
 		if (pattern)
 			psubscribe_locked(ps, c, c->argv[i].p, c->argv[i].len);
 		else
-			subscribe_locked(ps, c, c->argv[i].p, c->argv[i].len);
-		reply_sub(c, pattern ? "psubscribe" : "subscribe", c->argv[i].p, c->argv[i].len, 0);
+			subscribe_locked(ps, c, c->argv[i].p, c->argv[i].len, shard);
+		reply_sub(c, pattern ? "psubscribe" : shard ? "ssubscribe" : "subscribe", c->argv[i].p,
+			  c->argv[i].len, 0);
 	}
 	pthread_mutex_unlock(&ps->lock);
 	c->flags |= KVS_CL_PUBSUB;
@@ -264,21 +285,22 @@ static void subscribe_cmd(struct kvs_client *c)
 static void unsubscribe_cmd(struct kvs_client *c)
 {
 	int pattern = c->cmd->name[0] == 'p';
-	const char *kind = pattern ? "punsubscribe" : "unsubscribe";
+	int shard = !strcmp(c->cmd->name, "sunsubscribe");
+	const char *kind = pattern ? "punsubscribe" : shard ? "sunsubscribe" : "unsubscribe";
 	struct kvs_pubsub *ps = registry(c->eng);
 	struct kvs_psclient *me = psc(c);
+	int *count = pattern ? &me->npats : shard ? &me->nschans : &me->nchans;
 	pthread_mutex_lock(&ps->lock);
 	if (c->argc == 1) {
-		int n = pattern ? me->npats : me->nchans;
-		if (n == 0)
+		if (*count == 0)
 			reply_sub(c, kind, NULL, 0, 1);
-		while ((pattern ? me->npats : me->nchans) > 0) {
-			struct resp_arg a = pattern ? me->pats[0] : me->chans[0];
+		while (*count > 0) {
+			struct resp_arg a = pattern ? me->pats[0] : shard ? me->schans[0] : me->chans[0];
 			char *copy = kvs_strndup(a.p, a.len);
 			if (pattern)
 				punsubscribe_locked(ps, c, copy, a.len);
 			else
-				unsubscribe_locked(ps, c, copy, a.len);
+				unsubscribe_locked(ps, c, copy, a.len, shard);
 			reply_sub(c, kind, copy, a.len, 0);
 			free(copy);
 		}
@@ -287,7 +309,7 @@ static void unsubscribe_cmd(struct kvs_client *c)
 			if (pattern)
 				punsubscribe_locked(ps, c, c->argv[i].p, c->argv[i].len);
 			else
-				unsubscribe_locked(ps, c, c->argv[i].p, c->argv[i].len);
+				unsubscribe_locked(ps, c, c->argv[i].p, c->argv[i].len, shard);
 			reply_sub(c, kind, c->argv[i].p, c->argv[i].len, 0);
 		}
 	}
@@ -305,25 +327,28 @@ static void deliver(struct kvs_client *from, struct kvs_client *to, struct kvs_b
 		kvs_outbox_append(to->ob, tmp->data, tmp->len, from->now);
 }
 
-long long kvs_pubsub_publish(struct kvs_client *c, const char *ch, size_t chlen, const char *msg, size_t mlen)
+static long long publish_ns(struct kvs_client *c, const char *ch, size_t chlen, const char *msg, size_t mlen,
+			    int shard)
 {
 	struct kvs_pubsub *ps = registry(c->eng);
 	struct kvs_buf tmp = KVS_BUF_INIT;
 	long long n = 0;
 	pthread_mutex_lock(&ps->lock);
-	uint64_t h = kvs_hash64(ch, chlen, 0x5bd1e995);
-	struct chan *chan = chan_find(ps, ch, chlen, h);
+	struct chan *chan = chan_find_ns(ps, ch, chlen, shard);
 	for (int i = 0; chan && i < chan->n; i++) {
 		struct kvs_client *to = chan->subs[i];
 		tmp.len = 0;
 		resp_add_push(&tmp, to->proto, 3);
-		resp_add_bulk(&tmp, "message", 7);
+		if (shard)
+			resp_add_bulk(&tmp, "smessage", 8);
+		else
+			resp_add_bulk(&tmp, "message", 7);
 		resp_add_bulk(&tmp, ch, chlen);
 		resp_add_bulk(&tmp, msg, mlen);
 		deliver(c, to, &tmp);
 		n++;
 	}
-	for (size_t i = 0; i < ps->npats; i++) {
+	for (size_t i = 0; !shard && i < ps->npats; i++) {
 		struct pat *p = &ps->pats[i];
 		if (!kvs_glob(p->p, p->len, ch, chlen, 0))
 			continue;
@@ -341,20 +366,29 @@ long long kvs_pubsub_publish(struct kvs_client *c, const char *ch, size_t chlen,
 	return n;
 }
 
+long long kvs_pubsub_publish(struct kvs_client *c, const char *ch, size_t chlen, const char *msg, size_t mlen)
+{
+	return publish_ns(c, ch, chlen, msg, mlen, 0);
+}
+
 static void publish_cmd(struct kvs_client *c)
 {
-	reply_int(c, kvs_pubsub_publish(c, c->argv[1].p, c->argv[1].len, c->argv[2].p, c->argv[2].len));
+	int shard = !strcmp(c->cmd->name, "spublish");
+	reply_int(c, publish_ns(c, c->argv[1].p, c->argv[1].len, c->argv[2].p, c->argv[2].len, shard));
 }
 
 static void pubsub_cmd(struct kvs_client *c)
 {
 	struct kvs_pubsub *ps = registry(c->eng);
-	if (arg_is(c, 1, "channels") && c->argc <= 3) {
+	int shard = arg_is(c, 1, "shardchannels") || arg_is(c, 1, "shardnumsub");
+	if ((arg_is(c, 1, "channels") || arg_is(c, 1, "shardchannels")) && c->argc <= 3) {
 		struct kvs_buf names = KVS_BUF_INIT;
 		long long n = 0;
 		pthread_mutex_lock(&ps->lock);
 		for (size_t b = 0; b < ps->nbuckets; b++)
 			for (struct chan *ch = ps->buckets[b]; ch; ch = ch->next) {
+				if (ch->shard != shard)
+					continue;
 				if (c->argc == 3 && !kvs_glob(c->argv[2].p, c->argv[2].len, ch->name, ch->len, 0))
 					continue;
 				resp_add_bulk(&names, ch->name, ch->len);
@@ -364,12 +398,11 @@ static void pubsub_cmd(struct kvs_client *c)
 		reply_array(c, n);
 		kvs_buf_append(c->out, names.data, names.len);
 		kvs_buf_free(&names);
-	} else if (arg_is(c, 1, "numsub")) {
+	} else if (arg_is(c, 1, "numsub") || arg_is(c, 1, "shardnumsub")) {
 		reply_map(c, c->argc - 2);
 		pthread_mutex_lock(&ps->lock);
 		for (int i = 2; i < c->argc; i++) {
-			uint64_t h = kvs_hash64(c->argv[i].p, c->argv[i].len, 0x5bd1e995);
-			struct chan *ch = chan_find(ps, c->argv[i].p, c->argv[i].len, h);
+			struct chan *ch = chan_find_ns(ps, c->argv[i].p, c->argv[i].len, shard);
 			reply_bulk(c, c->argv[i].p, c->argv[i].len);
 			reply_int(c, ch ? ch->n : 0);
 		}
@@ -386,14 +419,6 @@ static void pubsub_cmd(struct kvs_client *c)
 		}
 		pthread_mutex_unlock(&ps->lock);
 		reply_int(c, n);
-	} else if (arg_is(c, 1, "shardchannels") && c->argc <= 3) {
-		reply_array(c, 0);
-	} else if (arg_is(c, 1, "shardnumsub")) {
-		reply_map(c, c->argc - 2);
-		for (int i = 2; i < c->argc; i++) {
-			reply_bulk(c, c->argv[i].p, c->argv[i].len);
-			reply_int(c, 0);
-		}
 	} else if (arg_is(c, 1, "help") && c->argc == 2) {
 		static const char *help[] = {
 			"PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -420,12 +445,15 @@ void kvs_pubsub_client_free(struct kvs_client *c)
 		struct kvs_pubsub *ps = c->eng->ps;
 		pthread_mutex_lock(&ps->lock);
 		while (c->ps->nchans)
-			unsubscribe_locked(ps, c, c->ps->chans[0].p, c->ps->chans[0].len);
+			unsubscribe_locked(ps, c, c->ps->chans[0].p, c->ps->chans[0].len, 0);
+		while (c->ps->nschans)
+			unsubscribe_locked(ps, c, c->ps->schans[0].p, c->ps->schans[0].len, 1);
 		while (c->ps->npats)
 			punsubscribe_locked(ps, c, c->ps->pats[0].p, c->ps->pats[0].len);
 		pthread_mutex_unlock(&ps->lock);
 	}
 	free(c->ps->chans);
+	free(c->ps->schans);
 	free(c->ps->pats);
 	free(c->ps);
 	c->ps = NULL;
@@ -460,6 +488,9 @@ static struct kvs_cmd pubsub_cmds[] = {
 	{ .name = "psubscribe", .arity = -2, .flags = PS_FLAGS, .fn = subscribe_cmd, .group = "pubsub", .since = "2.0.0", .summary = "Listens for messages published to channels that match one or more patterns." },
 	{ .name = "unsubscribe", .arity = -1, .flags = PS_FLAGS, .fn = unsubscribe_cmd, .group = "pubsub", .since = "2.0.0", .summary = "Stops listening to messages posted to channels." },
 	{ .name = "punsubscribe", .arity = -1, .flags = PS_FLAGS, .fn = unsubscribe_cmd, .group = "pubsub", .since = "2.0.0", .summary = "Stops listening to messages published to channels that match one or more patterns." },
+	{ .name = "ssubscribe", .arity = -2, .flags = PS_FLAGS, .fn = subscribe_cmd, .group = "pubsub", .since = "7.0.0", .summary = "Listens for messages published to shard channels." },
+	{ .name = "sunsubscribe", .arity = -1, .flags = PS_FLAGS, .fn = unsubscribe_cmd, .group = "pubsub", .since = "7.0.0", .summary = "Stops listening to messages posted to shard channels." },
+	{ .name = "spublish", .arity = 3, .flags = KVS_CMD_PUBSUB | KVS_CMD_NOLOCK | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_FAST, .fn = publish_cmd, .group = "pubsub", .since = "7.0.0", .summary = "Post a message to a shard channel" },
 	{ .name = "publish", .arity = 3, .flags = KVS_CMD_PUBSUB | KVS_CMD_NOLOCK | KVS_CMD_LOADING | KVS_CMD_STALE | KVS_CMD_FAST, .fn = publish_cmd, .group = "pubsub", .since = "2.0.0", .summary = "Posts a message to a channel." },
 	{ .name = "pubsub", .arity = -2, .flags = KVS_CMD_PUBSUB | KVS_CMD_NOLOCK | KVS_CMD_LOADING | KVS_CMD_STALE, .fn = pubsub_cmd, .group = "pubsub", .since = "2.8.0", .summary = "A container for Pub/Sub commands." },
 };

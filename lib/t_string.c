@@ -33,20 +33,7 @@
 
 /* A lookup for reading: counts a keyspace hit or miss, as Redis's
  * lookupKeyRead does (write lookups do not count). */
-static struct kvs_entry *find_read(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	struct kvs_entry *e = ks_find(&c->eng->ks, c->db, k, c->now, slot);
-	if (e)
-		c->stats->keyspace_hits++;
-	else
-		c->stats->keyspace_misses++;
-	return e;
-}
 
-static struct kvs_entry *find_write(struct kvs_client *c, const struct kvs_key *k, size_t *slot)
-{
-	return ks_find(&c->eng->ks, c->db, k, c->now, slot);
-}
 
 static inline int is_str(const struct kvs_entry *e) { return e->type == KVS_T_STRING; }
 
@@ -209,7 +196,7 @@ static int set_generic(struct kvs_client *c, unsigned flags, int vi, uint64_t wh
 	struct kvs_entry *e;
 	arg_key(c, 1, &k);
 	if (flags & O_GET) {
-		e = find_read(c, &k, &slot);
+		e = kvs_lookup_read(c, &k, &slot);
 		if (e && !is_str(e)) {
 			reply_wrongtype(c);
 			return -1;
@@ -219,7 +206,7 @@ static int set_generic(struct kvs_client *c, unsigned flags, int vi, uint64_t wh
 		else
 			reply_null(c);
 	} else {
-		e = find_write(c, &k, &slot);
+		e = kvs_lookup_write(c, &k, &slot);
 	}
 	if (((flags & O_NX) && e) || ((flags & O_XX) && !e))
 		return 0;
@@ -288,7 +275,7 @@ static void mset_all(struct kvs_client *c)
 		struct kvs_key k;
 		size_t slot = KVS_TABLE_NONE;
 		arg_key(c, j, &k);
-		struct kvs_entry *e = find_write(c, &k, &slot);
+		struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 		store_str(c, &k, slot, e, c->argv[j + 1].p, c->argv[j + 1].len, 0);
 	}
 }
@@ -308,7 +295,7 @@ static void cmd_msetnx(struct kvs_client *c)
 	for (int j = 1; j < c->argc; j += 2) {
 		struct kvs_key k;
 		arg_key(c, j, &k);
-		if (find_write(c, &k, NULL)) {
+		if (kvs_lookup_write(c, &k, NULL)) {
 			reply_int(c, 0);
 			return;
 		}
@@ -323,7 +310,7 @@ static void cmd_get(struct kvs_client *c)
 {
 	struct kvs_key k;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e)
 		reply_null(c);
 	else if (!is_str(e))
@@ -338,7 +325,7 @@ static void cmd_mget(struct kvs_client *c)
 	for (int j = 1; j < c->argc; j++) {
 		struct kvs_key k;
 		arg_key(c, j, &k);
-		struct kvs_entry *e = find_read(c, &k, NULL);
+		struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 		if (e && is_str(e))
 			reply_str(c, e);
 		else
@@ -351,7 +338,7 @@ static void cmd_getdel(struct kvs_client *c)
 	struct kvs_key k;
 	size_t slot;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, &slot);
 	if (!e) {
 		reply_null(c);
 		return;
@@ -374,7 +361,7 @@ static void cmd_getex(struct kvs_client *c)
 	if (parse_set_args(c, 2, FOR_GETEX, &a) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, &slot);
 	/* Redis checks existence and type before the expire value. */
 	if (!e) {
 		reply_null(c);
@@ -400,7 +387,7 @@ static void cmd_strlen(struct kvs_client *c)
 	struct kvs_key k;
 	size_t n;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_int(c, 0);
 		return;
@@ -423,7 +410,7 @@ static void cmd_getrange(struct kvs_client *c)
 	if (arg_ll(c, 2, &start, NULL) < 0 || arg_ll(c, 3, &end, NULL) < 0)
 		return;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_read(c, &k, NULL);
+	struct kvs_entry *e = kvs_lookup_read(c, &k, NULL);
 	if (!e) {
 		reply_bulk(c, "", 0);
 		return;
@@ -462,7 +449,7 @@ static void cmd_append(struct kvs_client *c)
 	size_t slot, olen;
 	const struct resp_arg *v = &c->argv[2];
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (!e) {
 		store_str(c, &k, KVS_TABLE_NONE, NULL, v->p, v->len, 0);
 		reply_int(c, (long long)v->len);
@@ -497,7 +484,7 @@ static void cmd_setrange(struct kvs_client *c)
 		return;
 	}
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e && !is_str(e)) {
 		reply_wrongtype(c);
 		return;
@@ -542,7 +529,7 @@ static void incr_by(struct kvs_client *c, long long incr)
 	long long v = 0;
 	char buf[32];
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e) {
 		if (!is_str(e)) {
 			reply_wrongtype(c);
@@ -594,7 +581,7 @@ static void cmd_incrbyfloat(struct kvs_client *c)
 	char buf[LD_STR_CAP];
 	int n;
 	arg_key(c, 1, &k);
-	struct kvs_entry *e = find_write(c, &k, &slot);
+	struct kvs_entry *e = kvs_lookup_write(c, &k, &slot);
 	if (e && !is_str(e)) {
 		reply_wrongtype(c);
 		return;

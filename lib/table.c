@@ -60,24 +60,26 @@ void kvs_table_init(struct kvs_table *t, uint64_t seed)
 
 static void alloc_arrays(struct kvs_table *t, size_t cap)
 {
-	size_t cbytes = (cap + 7) & ~(size_t)7;
-	char *mem = kvs_malloc(cbytes + cap * sizeof(struct kvs_entry *));
-	t->ctrl = (unsigned char *)mem;
-	t->slot = (struct kvs_entry **)(mem + cbytes);
-	memset(t->ctrl, CTRL_EMPTY, cap);
+	size_t groups = (cap + KVS_TABLE_GROUP - 1) / KVS_TABLE_GROUP;
+	t->mem = kvs_malloc(groups * KVS_TABLE_GROUP_BYTES);
+	for (size_t g = 0; g < groups; g++)
+		memset(t->mem + g * KVS_TABLE_GROUP_BYTES, CTRL_EMPTY, KVS_TABLE_GROUP);
 	t->cap = cap;
 }
+
+#define CTRL(t, i) (*kvs_table_ctrl((t), (i)))
+#define SLOT(t, i) (*kvs_table_slotp((t), (i)))
 
 static size_t place(struct kvs_table *t, uint64_t h, struct kvs_entry *e)
 {
 	size_t i = home_of(h, t->cap);
 	for (;;) {
-		unsigned char c = t->ctrl[i];
+		unsigned char c = CTRL(t, i);
 		if (c == CTRL_EMPTY || c == CTRL_DELETED) {
 			if (c == CTRL_DELETED)
 				t->tomb--;
-			t->ctrl[i] = tag_of(h);
-			t->slot[i] = e;
+			CTRL(t, i) = tag_of(h);
+			SLOT(t, i) = e;
 			t->used++;
 			return i;
 		}
@@ -88,40 +90,37 @@ static size_t place(struct kvs_table *t, uint64_t h, struct kvs_entry *e)
 
 static void rehash(struct kvs_table *t, size_t newcap)
 {
-	unsigned char *octrl = t->ctrl;
-	struct kvs_entry **oslot = t->slot;
-	size_t ocap = t->cap;
+	struct kvs_table old = *t;
 
 	if (newcap < MIN_CAP)
 		newcap = MIN_CAP;
 	alloc_arrays(t, newcap);
 	t->used = t->tomb = 0;
-	for (size_t i = 0; i < ocap; i++) {
-		if (octrl[i] & 0x80)
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!kvs_table_live(&old, i))
 			continue;
+		struct kvs_entry *e = SLOT(&old, i);
 		size_t kl;
-		const char *k = kvs_entry_key(oslot[i], &kl);
-		place(t, kvs_hash64(k, kl, t->seed), oslot[i]);
+		const char *k = kvs_entry_key(e, &kl);
+		place(t, kvs_hash64(k, kl, t->seed), e);
 	}
-	free(octrl);
+	free(old.mem);
 }
 
 void kvs_table_destroy(struct kvs_table *t)
 {
 	for (size_t i = 0; i < t->cap; i++)
-		if (!(t->ctrl[i] & 0x80))
-			kvs_entry_free(t->slot[i]);
-	free(t->ctrl);
-	t->ctrl = NULL;
-	t->slot = NULL;
+		if (kvs_table_live(t, i))
+			kvs_entry_free(SLOT(t, i));
+	free(t->mem);
+	t->mem = NULL;
 	t->cap = t->used = t->tomb = 0;
 }
 
 void kvs_table_move(struct kvs_table *t, struct kvs_table *out)
 {
 	*out = *t;
-	t->ctrl = NULL;
-	t->slot = NULL;
+	t->mem = NULL;
 	t->cap = t->used = t->tomb = 0;
 }
 
@@ -132,9 +131,9 @@ size_t kvs_table_find(const struct kvs_table *t, const char *key, size_t klen, u
 	size_t i = home_of(h, t->cap);
 	unsigned char tag = tag_of(h);
 	for (;;) {
-		unsigned char c = t->ctrl[i];
+		unsigned char c = CTRL(t, i);
 		if (c == tag) {
-			if (key_eq(t->slot[i], key, klen))
+			if (key_eq(SLOT(t, i), key, klen))
 				return i;
 		} else if (c == CTRL_EMPTY) {
 			return KVS_TABLE_NONE;
@@ -170,22 +169,21 @@ void kvs_table_remove_at(struct kvs_table *t, size_t i)
 {
 	size_t next = i + 1 == t->cap ? 0 : i + 1;
 	/* A slot followed by EMPTY ends no probe chain: it can be EMPTY too. */
-	if (t->ctrl[next] == CTRL_EMPTY) {
-		t->ctrl[i] = CTRL_EMPTY;
+	if (CTRL(t, next) == CTRL_EMPTY) {
+		CTRL(t, i) = CTRL_EMPTY;
 	} else {
-		t->ctrl[i] = CTRL_DELETED;
+		CTRL(t, i) = CTRL_DELETED;
 		t->tomb++;
 	}
-	t->slot[i] = NULL;
+	SLOT(t, i) = NULL;
 	t->used--;
 }
 
 void kvs_table_maybe_shrink(struct kvs_table *t)
 {
 	if (t->used == 0 && t->cap) {
-		free(t->ctrl);
-		t->ctrl = NULL;
-		t->slot = NULL;
+		free(t->mem);
+		t->mem = NULL;
 		t->cap = t->tomb = 0;
 		return;
 	}
@@ -213,15 +211,15 @@ void kvs_table_scan(const struct kvs_table *t, uint64_t *cursor, size_t count,
 	 * (wrapping for the clusters that run off the end). */
 	for (i = s, guard = 0; guard < t->cap; guard++) {
 		size_t j = i % t->cap;
-		unsigned char c = t->ctrl[j];
+		unsigned char c = CTRL(t, j);
 		if (i >= e && c == CTRL_EMPTY)
 			break;
 		if (!(c & 0x80)) {
 			size_t kl;
-			const char *k = kvs_entry_key(t->slot[j], &kl);
+			const char *k = kvs_entry_key(SLOT(t, j), &kl);
 			uint64_t h = kvs_hash64(k, kl, t->seed);
 			if (h >= start && (end == 0 || h < end))
-				fn(arg, t->slot[j]);
+				fn(arg, SLOT(t, j));
 		}
 		i++;
 	}
@@ -234,7 +232,7 @@ size_t kvs_table_random(const struct kvs_table *t, uint64_t r)
 		return KVS_TABLE_NONE;
 	size_t i = (size_t)(r % t->cap);
 	for (;;) {
-		if (!(t->ctrl[i] & 0x80))
+		if (!(CTRL(t, i) & 0x80))
 			return i;
 		if (++i == t->cap)
 			i = 0;
@@ -244,7 +242,7 @@ size_t kvs_table_random(const struct kvs_table *t, uint64_t r)
 size_t kvs_table_next(const struct kvs_table *t, size_t i)
 {
 	for (; i < t->cap; i++)
-		if (!(t->ctrl[i] & 0x80))
+		if (!(CTRL(t, i) & 0x80))
 			return i;
 	return KVS_TABLE_NONE;
 }

@@ -161,13 +161,12 @@ int kvs_d2str(char *buf, size_t cap, double v)
 		return snprintf(buf, cap, "%s", v > 0 ? "inf" : "-inf");
 	if (v == 0)
 		return snprintf(buf, cap, "%s", signbit(v) ? "-0" : "0");
-	/* Integers in the exactly representable range print without ".0",
-	 * everything else with the shortest %.17g round trip, like Redis 7. */
-	for (int prec = 1; prec <= 17; prec++) {
-		int n = snprintf(buf, cap, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return n;
-	}
+	/* Redis 7.0 replies doubles with %.17g (addReplyDouble): 10 is "10",
+	 * not "1e+01", and 0.1 is "0.10000000000000001" (the shortest round
+	 * trip is Redis 7.2). Integers below 2^52 take the faster path of its
+	 * d2string, with the same output. */
+	if (v > -4503599627370495.0 && v < 4503599627370496.0 && v == (double)(long long)v)
+		return snprintf(buf, cap, "%lld", (long long)v);
 	return snprintf(buf, cap, "%.17g", v);
 }
 

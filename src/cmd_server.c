@@ -13,8 +13,14 @@
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#ifdef HAVE_JEMALLOC
+#if defined(HAVE_JEMALLOC)
 #include <jemalloc/jemalloc.h>
+#elif defined(KVS_SANITIZERS)
+/* From the sanitizer runtime (gcc's and clang's); only clang ships the
+ * header, so declare it. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#elif defined(HAVE_MALLINFO2)
+#include <malloc.h>
 #endif
 #include "block.h"
 #include "conn.h"
@@ -425,12 +431,21 @@ void server_mem_stats(size_t *used, size_t *rss)
 {
 	*used = 0;
 	*rss = 0;
-#ifdef HAVE_JEMALLOC
+	/* Live heap bytes from the allocator itself: jemalloc's counter, the
+	 * sanitizer allocator's, or glibc's mallinfo2. RSS is the fallback
+	 * only: freed memory does not leave RSS promptly, so maxmemory would
+	 * never see eviction work. */
+#if defined(HAVE_JEMALLOC)
 	uint64_t epoch = 1;
 	size_t sz = sizeof epoch;
 	mallctl("epoch", &epoch, &sz, &epoch, sz);
 	sz = sizeof *used;
 	mallctl("stats.allocated", used, &sz, NULL, 0);
+#elif defined(KVS_SANITIZERS)
+	*used = __sanitizer_get_current_allocated_bytes();
+#elif defined(HAVE_MALLINFO2)
+	struct mallinfo2 mi = mallinfo2();
+	*used = mi.uordblks + mi.hblkhd;
 #endif
 	FILE *f = fopen("/proc/self/statm", "r");
 	if (f) {
@@ -523,8 +538,10 @@ static void info_cmd(struct kvs_client *c)
 			"mem_fragmentation_ratio:%.2f\r\nmem_allocator:%s\r\n",
 			used, h1, rss, h2, server.cfg.maxmemory, maxmemory_policy_name(server.cfg.maxmemory_policy),
 			used ? (double)rss / (double)used : 0.0,
-#ifdef HAVE_JEMALLOC
+#if defined(HAVE_JEMALLOC)
 			"jemalloc"
+#elif defined(KVS_SANITIZERS)
+			"sanitizer"
 #else
 			"libc"
 #endif

@@ -13,6 +13,7 @@ EXTRA_DIST += \
 	tests/integration/test_connection.py \
 	tests/integration/test_expire.py \
 	tests/integration/test_keys.py \
+	tests/integration/test_lists.py \
 	tests/integration/test_protected_mode.py \
 	tests/integration/test_protocol.py \
 	tests/integration/test_resp3.py \
@@ -20,8 +21,12 @@ EXTRA_DIST += \
 	tests/integration/test_snapshot.py \
 	tests/integration/test_strings.py \
 	tests/integration/test_maxmemory.py \
+	tests/integration/test_pubsub.py \
+	tests/integration/test_multi.py \
+	tests/integration/test_admin.py \
 	tests/integration/test_bitmaps.py \
 	tests/integration/test_object.py \
-	tests/integration/test_hash_set.py
+	tests/integration/test_hash_set.py \
+	tests/integration/test_zsets.py
 
 TESTS += tests/integration/run.sh

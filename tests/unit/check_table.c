@@ -71,14 +71,14 @@ static void check_table(const struct kvs_table *t)
 {
 	size_t used = 0, tomb = 0, empty = 0;
 	for (size_t i = 0; i < t->cap; i++) {
-		unsigned char c = t->ctrl[i];
+		unsigned char c = *kvs_table_ctrl(t, i);
 		if (c == CTRL_EMPTY) {
 			empty++;
 		} else if (c == CTRL_DELETED) {
 			tomb++;
 		} else {
 			size_t n;
-			const char *k = kvs_entry_key(t->slot[i], &n);
+			const char *k = kvs_entry_key(kvs_table_at(t, i), &n);
 			uint64_t h = kvs_hash64(k, n, SEED);
 			ck_assert_uint_eq(c, h & 0x7f);
 			ck_assert_uint_eq(kvs_table_find(t, k, n, h), i);
@@ -194,7 +194,7 @@ START_TEST(growth_and_shrink)
 	}
 	kvs_table_maybe_shrink(&t);
 	ck_assert_uint_eq(t.cap, 0);
-	ck_assert_ptr_null(t.ctrl);
+	ck_assert_ptr_null(t.mem);
 	insert(&t, "again");
 	ck_assert_uint_ne(find(&t, "again"), KVS_TABLE_NONE);
 	kvs_table_destroy(&t);
@@ -255,7 +255,7 @@ START_TEST(deleted_slot_reuse)
 	ck_assert_uint_eq(find(&t, k[2]), 4);
 	/* Inside a cluster a removal leaves a DELETED marker... */
 	remove_key(&t, k[1]);
-	ck_assert_uint_eq(t.ctrl[3], CTRL_DELETED);
+	ck_assert_uint_eq(*kvs_table_ctrl(&t, 3), CTRL_DELETED);
 	ck_assert_uint_eq(t.tomb, 1);
 	ck_assert_uint_eq(find(&t, k[2]), 4);          /* probes pass it */
 	ck_assert_uint_eq(find(&t, k[1]), KVS_TABLE_NONE);
@@ -264,7 +264,7 @@ START_TEST(deleted_slot_reuse)
 	ck_assert_uint_eq(t.tomb, 0);
 	/* At the end of a cluster the slot goes straight back to EMPTY. */
 	remove_key(&t, k[2]);
-	ck_assert_uint_eq(t.ctrl[4], CTRL_EMPTY);
+	ck_assert_uint_eq(*kvs_table_ctrl(&t, 4), CTRL_EMPTY);
 	ck_assert_uint_eq(t.tomb, 0);
 	check_table(&t);
 	kvs_table_destroy(&t);
@@ -396,7 +396,7 @@ START_TEST(scan_and_find_wraparound)
 		visit_free(&v);
 	}
 	remove_key(&t, k[0]);
-	ck_assert_uint_eq(t.ctrl[7], CTRL_DELETED);
+	ck_assert_uint_eq(*kvs_table_ctrl(&t, 7), CTRL_DELETED);
 	ck_assert_uint_eq(find(&t, k[2]), 1);
 	check_table(&t);
 	kvs_table_destroy(&t);
@@ -468,7 +468,7 @@ START_TEST(random_picks_live_slots)
 	for (int d = 0; d < 5000; d++) {
 		size_t i = kvs_table_random(&t, rnd());
 		ck_assert_uint_lt(i, t.cap);
-		ck_assert(!(t.ctrl[i] & 0x80));
+		ck_assert(!(*kvs_table_ctrl(&t, i) & 0x80));
 		size_t n;
 		const char *kp = kvs_entry_key(kvs_table_at(&t, i), &n);
 		hits[atoi(kp + 1)]++;
@@ -502,7 +502,7 @@ START_TEST(next_walks_in_slot_order)
 	for (size_t i = kvs_table_next(&t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&t, i + 1)) {
 		if (n)
 			ck_assert_uint_gt(i, prev);
-		ck_assert(!(t.ctrl[i] & 0x80));
+		ck_assert(!(*kvs_table_ctrl(&t, i) & 0x80));
 		prev = i;
 		n++;
 	}

@@ -69,6 +69,16 @@ tests_unit_check_t_object_SOURCES = tests/unit/check_t_object.c tests/unit/exec_
 tests_unit_check_t_object_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_t_object_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_t_list
+tests_unit_check_t_list_SOURCES = tests/unit/check_t_list.c tests/unit/exec_fixture.h tests/unit/client_fixture.h tests/unit/testenv.h
+tests_unit_check_t_list_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_list_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_t_zset
+tests_unit_check_t_zset_SOURCES = tests/unit/check_t_zset.c tests/unit/exec_fixture.h tests/unit/client_fixture.h tests/unit/testenv.h
+tests_unit_check_t_zset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_t_zset_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_snap
 tests_unit_check_snap_SOURCES = tests/unit/check_snap.c tests/unit/testenv.h
 tests_unit_check_snap_CFLAGS = $(UNIT_CFLAGS)
