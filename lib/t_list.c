@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "entry.h"
 #include "list.h"
+#include "snap.h"
 #include "util.h"
 
 #define ERR_TOO_LARGE "ERR Element too large"
@@ -801,6 +802,47 @@ static void *list_from_elems(size_t n, const char *const *p, const size_t *len)
 	return l;
 }
 
+/* Snapshots (snap.h): n varint, then n x (len varint, bytes), head first.
+ * Elements carry no stamps: a list is one LWW value (the entry's stamp). */
+static size_t list_save(const void *o, struct kvs_buf *out)
+{
+	struct kvs_list_it it;
+	const char *p;
+	size_t len, start = out->len;
+	kvs_snap_put_varint(out, kvs_list_len(o));
+	for (int more = kvs_list_first((struct kvs_list *)o, KVS_LIST_HEAD, &it); more;
+	     more = kvs_list_next(&it)) {
+		kvs_list_get(&it, &p, &len);
+		kvs_snap_put_varint(out, len);
+		kvs_buf_append(out, p, len);
+	}
+	return out->len - start;
+}
+
+static void *list_load(const unsigned char *p, size_t len, uint64_t seed)
+{
+	struct kvs_snap_in in = { p, p + len, 0 };
+	uint64_t n = kvs_snap_get_varint(&in);
+	(void)seed;
+	if (in.bad || n == 0 || n > len)     /* an element takes a byte at least */
+		return NULL;
+	struct kvs_list *l = kvs_list_new();
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t el = kvs_snap_get_varint(&in);
+		const unsigned char *e = el <= KVS_LIST_MAX_ELEM ? kvs_snap_get_bytes(&in, el) : NULL;
+		if (!e) {
+			kvs_list_free(l);
+			return NULL;
+		}
+		kvs_list_push(l, KVS_LIST_TAIL, e, (size_t)el);
+	}
+	if (in.p != in.end) {
+		kvs_list_free(l);
+		return NULL;
+	}
+	return l;
+}
+
 void kvs_register_list(void)
 {
 	kvs_type_ops[KVS_T_LIST].free_obj = list_free_obj;
@@ -808,6 +850,8 @@ void kvs_register_list(void)
 	kvs_type_ops[KVS_T_LIST].mem_obj = list_mem_obj;
 	kvs_type_ops[KVS_T_LIST].foreach = list_foreach;
 	kvs_type_ops[KVS_T_LIST].from_elems = list_from_elems;
+	kvs_type_ops[KVS_T_LIST].save = list_save;
+	kvs_type_ops[KVS_T_LIST].load = list_load;
 	if (kvs_cmd_register(list_cmds, sizeof list_cmds / sizeof *list_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include "block.h"
 #include "commands.h"
+#include "snap.h"
 #include "t_zset.h"
 
 #define ERR_MINMAX   "ERR min or max is not a float"
@@ -865,6 +866,66 @@ static void zset_foreach(const void *o, kvs_elem_fn *fn, void *arg)
 	}
 }
 
+/* Snapshots (snap.h): compact u8, n varint, then n x (score as IEEE bits
+ * u64, stamp u64, len varint, member) in rank order. */
+static size_t zset_save(const void *o, struct kvs_buf *out)
+{
+	const struct kvs_zset *z = o;
+	size_t start = out->len;
+	kvs_buf_putc(out, (char)(z->compact != 0));
+	kvs_snap_put_varint(out, z->len);
+	for (struct kvs_znode *x = kvs_zset_first(z); x; x = kvs_znode_next(x)) {
+		size_t len;
+		uint64_t bits;
+		const char *m = kvs_znode_member(x, &len);
+		memcpy(&bits, &x->score, 8);
+		kvs_snap_put_u64(out, bits);
+		kvs_snap_put_u64(out, kvs_znode_entry(x)->stamp);
+		kvs_snap_put_varint(out, len);
+		kvs_buf_append(out, m, len);
+	}
+	return out->len - start;
+}
+
+/* Skiplist levels want random bits; a loader has no RNG, so it draws them
+ * from a hash of the seed and the position (splitmix64). */
+static uint64_t level_bits(uint64_t seed, uint64_t i)
+{
+	uint64_t x = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static void *zset_load(const unsigned char *p, size_t len, uint64_t seed)
+{
+	struct kvs_snap_in in = { p, p + len, 0 };
+	const unsigned char *compact = kvs_snap_get_bytes(&in, 1);
+	uint64_t n = kvs_snap_get_varint(&in);
+	if (in.bad || *compact > 1 || n == 0 || n > len / 17)   /* 17: the least a member takes */
+		return NULL;
+	struct kvs_zset *z = kvs_zset_new(seed);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t bits = kvs_snap_get_u64(&in), stamp = kvs_snap_get_u64(&in);
+		uint64_t ml = kvs_snap_get_varint(&in);
+		const char *m = (const char *)kvs_snap_get_bytes(&in, ml);
+		double score;
+		memcpy(&score, &bits, 8);
+		if (!m || isnan(score) || kvs_zset_find(z, m, (size_t)ml)) {
+			kvs_zset_free(z);
+			return NULL;
+		}
+		struct kvs_znode *x = kvs_zset_insert(z, score, m, (size_t)ml, level_bits(seed, i));
+		kvs_znode_entry(x)->stamp = stamp;
+	}
+	if (in.p != in.end) {
+		kvs_zset_free(z);
+		return NULL;
+	}
+	z->compact = *compact;
+	return z;
+}
+
 void kvs_register_zset(void)
 {
 	kvs_type_ops[KVS_T_ZSET].free_obj = zset_free_obj;
@@ -872,6 +933,8 @@ void kvs_register_zset(void)
 	kvs_type_ops[KVS_T_ZSET].mem_obj = zset_mem_obj;
 	kvs_type_ops[KVS_T_ZSET].encoding = zset_encoding;
 	kvs_type_ops[KVS_T_ZSET].foreach = zset_foreach;
+	kvs_type_ops[KVS_T_ZSET].save = zset_save;
+	kvs_type_ops[KVS_T_ZSET].load = zset_load;
 	if (kvs_cmd_register(zset_cmds, sizeof zset_cmds / sizeof *zset_cmds) != 0)
 		abort();    /* a duplicate command name: a broken build */
 	kvs_register_zsetops();

@@ -431,6 +431,37 @@ def test_hashes_and_sets_survive_restart(srv):
 
 
 @pytest.mark.needs_lmdb
+@pytest.mark.needs_lists
+@pytest.mark.needs_zsets
+def test_lists_and_sorted_sets_survive_restart(srv):
+    s = srv.start()
+    elems = [b"", b"x" * 70000] + [b"e%d" % i for i in range(2000)]
+    with s.conn() as c:
+        for i in range(0, len(elems), 100):
+            assert c.call("RPUSH", "l", *elems[i:i + 100]) == min(len(elems), i + 100)
+        assert c.call("LPUSH", "small", "a", "b") == 2
+        assert c.call("ZADD", "z", "1.5", "a", "-inf", "low", "+inf", "high", "2", "") == 4
+        args = []
+        for i in range(500):
+            args += [str(i * 0.5), "m%d" % i]
+        assert c.call("ZADD", "bigz", *args) == 500
+        before = {k: c.call("OBJECT", "ENCODING", k) for k in ("l", "small", "z", "bigz")}
+        assert c.call("SAVE") == "OK"
+    assert shutdown(s, "NOSAVE") == 0
+    s2 = srv.start()
+    with s2.conn() as c:
+        wait_loaded(c)
+        assert c.call("LRANGE", "l", "0", "-1") == elems
+        assert c.call("LRANGE", "small", "0", "-1") == [b"b", b"a"]
+        assert c.call("ZRANGE", "z", "0", "-1", "WITHSCORES") == [
+            b"low", b"-inf", b"a", b"1.5", b"", b"2", b"high", b"inf"]
+        assert c.call("ZRANK", "bigz", "m321") == 321
+        assert c.call("ZSCORE", "bigz", "m499") == b"249.5"
+        for k, enc in before.items():
+            assert c.call("OBJECT", "ENCODING", k) == enc, k
+
+
+@pytest.mark.needs_lmdb
 @pytest.mark.needs_multidb
 def test_databases_survive_restart(srv):
     s = srv.start()

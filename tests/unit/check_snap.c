@@ -11,7 +11,9 @@
 #include "hlc.h"
 #include "cmd.h"
 #include "keyspace.h"
+#include "list.h"
 #include "object.h"
+#include "zset.h"
 #include "snap.h"
 #include "testenv.h"
 #include "util.h"
@@ -524,6 +526,106 @@ START_TEST(test_hash_in_place_change_during_save)
 	kvs_tobj_free(orig);
 	kvs_tobj_free(set);
 	mem_free(&m);
+}
+END_TEST
+
+/* ---- lists and sorted sets (t_list.c and t_zset.c's hooks) ------------------ */
+
+START_TEST(test_list_round_trip)
+{
+	const struct kvs_type_ops *ops = &saved_list_ops;   /* the real list's */
+	struct kvs_list *l = kvs_list_new();
+	struct kvs_buf b = KVS_BUF_INIT;
+	char *big = kvs_calloc(10000, 1);
+	for (int i = 0; i < 1000; i++) {
+		size_t n = (size_t)(i % 7 == 0 ? 0 : i % 50 == 0 ? 10000 : i % 200);
+		big[0] = (char)i;
+		kvs_list_push(l, i % 2 ? KVS_LIST_TAIL : KVS_LIST_HEAD, big, n);
+	}
+	ck_assert_ptr_nonnull(ops->save);
+	ck_assert_uint_eq(ops->save(l, &b), b.len);
+	struct kvs_list *d = ops->load((unsigned char *)b.data, b.len, ks.seed);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(kvs_list_len(d), 1000);
+	struct kvs_list_it a, c;
+	int ma = kvs_list_first(l, KVS_LIST_HEAD, &a), mc = kvs_list_first(d, KVS_LIST_HEAD, &c);
+	for (; ma && mc; ma = kvs_list_next(&a), mc = kvs_list_next(&c)) {
+		const char *pa, *pc;
+		size_t la, lc;
+		kvs_list_get(&a, &pa, &la);
+		kvs_list_get(&c, &pc, &lc);
+		ck_assert_uint_eq(la, lc);
+		if (la)
+			ck_assert_mem_eq(pa, pc, la);
+	}
+	ck_assert_int_eq(ma, mc);
+	for (size_t cut = 0; cut < b.len; cut += 1 + cut / 8)
+		ck_assert_ptr_null(ops->load((unsigned char *)b.data, cut, ks.seed));
+	kvs_buf_putc(&b, 0);
+	ck_assert_ptr_null(ops->load((unsigned char *)b.data, b.len, ks.seed));
+	ops->free_obj(d);
+	ops->free_obj(l);
+	free(big);
+	kvs_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_zset_round_trip)
+{
+	const struct kvs_type_ops *ops = &kvs_type_ops[KVS_T_ZSET];
+	struct kvs_zset *z = kvs_zset_new(ks.seed);
+	struct kvs_buf b = KVS_BUF_INIT;
+	char m[32];
+	for (int i = 0; i < 300; i++) {
+		size_t n = (size_t)snprintf(m, sizeof m, "member-%d", i);
+		double score = i % 3 == 0 ? 1.5 : i == 7 ? -1.0 / 0.0 : i == 8 ? 1.0 / 0.0 : i * -0.25;
+		struct kvs_znode *x = kvs_zset_insert(z, score, m, i == 5 ? 0 : n, (uint64_t)i * 2654435761u);
+		kvs_znode_entry(x)->stamp = 5000u + (uint64_t)i;
+	}
+	z->compact = 0;
+	ck_assert_uint_eq(ops->save(z, &b), b.len);
+	struct kvs_zset *d = ops->load((unsigned char *)b.data, b.len, ks.seed);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->len, 300);
+	ck_assert_int_eq(d->compact, 0);
+	struct kvs_znode *x = kvs_zset_first(z), *y = kvs_zset_first(d);
+	for (; x && y; x = kvs_znode_next(x), y = kvs_znode_next(y)) {
+		size_t lx, ly;
+		const char *mx = kvs_znode_member(x, &lx), *my = kvs_znode_member(y, &ly);
+		ck_assert_uint_eq(lx, ly);
+		if (lx)
+			ck_assert_mem_eq(mx, my, lx);
+		ck_assert(x->score == y->score);
+		ck_assert_uint_eq(kvs_znode_entry(x)->stamp, kvs_znode_entry(y)->stamp);
+		ck_assert_ptr_eq(kvs_zset_find(d, my, ly), y);
+	}
+	ck_assert_ptr_null(x);
+	ck_assert_ptr_null(y);
+	/* Ranks work on the rebuilt skiplist (its spans are right). */
+	ck_assert_uint_eq(kvs_zset_rank(d, kvs_zset_at(d, 123)), 123);
+	for (size_t cut = 0; cut < b.len; cut += 1 + cut / 8)
+		ck_assert_ptr_null(ops->load((unsigned char *)b.data, cut, ks.seed));
+	/* Hand-made: a NaN score, a member twice, a bad compact flag. */
+	static const struct { uint64_t bits[2]; int n; int compact; } bad[] = {
+		{ { 0x7ff8000000000001ull, 0 }, 1, 0 },
+		{ { 0x3ff0000000000000ull, 0x4000000000000000ull }, 2, 0 },
+		{ { 0x3ff0000000000000ull, 0 }, 1, 2 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		b.len = 0;
+		kvs_buf_putc(&b, (char)bad[i].compact);
+		kvs_snap_put_varint(&b, (uint64_t)bad[i].n);
+		for (int j = 0; j < bad[i].n; j++) {
+			kvs_snap_put_u64(&b, bad[i].bits[j]);
+			kvs_snap_put_u64(&b, 1);
+			kvs_snap_put_varint(&b, 1);
+			kvs_buf_putc(&b, 'a');
+		}
+		ck_assert_ptr_null(ops->load((unsigned char *)b.data, b.len, ks.seed));
+	}
+	ops->free_obj(d);
+	ops->free_obj(z);
+	kvs_buf_free(&b);
 }
 END_TEST
 
@@ -1120,6 +1222,8 @@ int main(void)
 	tcase_add_test(tf, test_record_round_trip_ptr_type);
 	tcase_add_test(tf, test_hash_and_set_objects_round_trip);
 	tcase_add_test(tf, test_hash_in_place_change_during_save);
+	tcase_add_test(tf, test_list_round_trip);
+	tcase_add_test(tf, test_zset_round_trip);
 	suite_add_tcase(s, tf);
 	TCase *tl = tcase_create("load");
 	tcase_add_checked_fixture(tl, setup, teardown);
