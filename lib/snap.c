@@ -668,7 +668,7 @@ int kvs_snap_run(struct kvs_keyspace *ks, struct kvs_snap_save *sv, struct kvs_s
 			/* Pre-images pile up in shards the walk has not reached:
 			 * move them out as they grow. */
 			for (unsigned j = i + 1; j < KVS_SHARDS; j++)
-				if (kvs_snap_pending(ks, j) >= w->chunk_size / 4)
+				if (kvs_snap_pending(ks, j) >= w->chunk_size / 16)
 					kvs_snap_drain(ks, j, &w->buf);
 			if (atomic_load(&sv->discard))
 				w->buf.len = CHUNK_CRC;
