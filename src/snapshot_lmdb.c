@@ -37,9 +37,9 @@
 /* LMDB value size the records are grouped into. */
 #define CHUNK (1024 * 1024)
 
-/* Everything below is guarded by st.lock. Lock order: a shard lock may be
- * taken while holding st.lock (the cron sums dirty counters), never the
- * other way round. */
+/* Everything below is guarded by st.lock. Lock order: st.lock may be taken
+ * while holding shard locks (BGSAVE or LASTSAVE inside EXEC), so no shard
+ * lock is ever taken while holding st.lock. */
 static struct {
 	pthread_mutex_t lock;
 	/* Settings copied from the configuration (CONFIG SET may change them). */
@@ -789,6 +789,7 @@ void snapshot_cron(struct server *s)
 {
 	if (atomic_load(&s->eng.loading))
 		return;
+	uint64_t dirty = dirty_now(s, NULL);     /* before st.lock: see its lock order */
 	pthread_mutex_lock(&st.lock);
 	reap_saver();
 	if (!st.busy && !st.bg_reap) {
@@ -796,7 +797,7 @@ void snapshot_cron(struct server *s)
 		if (st.scheduled) {
 			start_bgsave(s);
 		} else if (st.nrules > 0) {
-			uint64_t changes = dirty_now(s, NULL) - st.dirty_saved;
+			uint64_t changes = dirty > st.dirty_saved ? dirty - st.dirty_saved : 0;
 			for (int i = 0; i < st.nrules; i++) {
 				const struct kvs_save_rule *r = &st.rules[i];
 				if (changes >= (uint64_t)r->changes && now - st.lastsave > r->seconds &&
@@ -886,7 +887,8 @@ void snapshot_info(struct kvs_client *c, struct kvs_buf *b)
 	bputs(b, "rdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\n"
 		 "rdb_last_bgsave_status:%s\r\nrdb_last_bgsave_time_sec:%lld\r\nrdb_current_bgsave_time_sec:%lld\r\n"
 		 "rdb_saves:%llu\r\nrdb_last_load_keys_expired:%llu\r\nrdb_last_load_keys_loaded:%llu\r\n",
-	      (unsigned long long)(dirty - st.dirty_saved), st.busy && st.bg, st.lastsave,
+	      (unsigned long long)(dirty > st.dirty_saved ? dirty - st.dirty_saved : 0), st.busy && st.bg,
+	      st.lastsave,
 	      st.last_bg_ok ? "ok" : "err", st.last_bg_secs,
 	      st.busy && st.bg ? (long long)((now_ms - st.cur_start_ms) / 1000) : -1LL,
 	      (unsigned long long)st.saves, (unsigned long long)st.last_load_expired,

@@ -248,8 +248,12 @@ def test_bgsave_arguments_and_transactions(srv):
         saves = int(persistence(c)["rdb_saves"])
         # Inside EXEC a BGSAVE is scheduled, and then happens.
         assert c.call("MULTI") == "OK"
+        assert c.call("SET", "a", "2") == "QUEUED"       # EXEC then holds a's shard
         assert c.call("BGSAVE") == "QUEUED"
-        assert c.call("EXEC") == [Status("Background saving scheduled")]
+        assert c.call("LASTSAVE") == "QUEUED"
+        got = c.call("EXEC")
+        assert got[:2] == ["OK", Status("Background saving scheduled")]
+        assert isinstance(got[2], int)
         wait_save_done(c, saves)
         # SAVE is refused inside MULTI; the transaction is then aborted.
         assert c.call("MULTI") == "OK"
