@@ -604,24 +604,45 @@ void kvs_snap_header_from(struct kvs_snap_header *h, const struct kvs_snap_save 
  * never parses bytes it has not checked. */
 #define CHUNK_CRC 4
 
+/* Empty the chunk being built (after storing it, or to throw it away). */
+static void writer_reset(struct kvs_snap_writer *w)
+{
+	w->buf.len = CHUNK_CRC;
+	w->crc_done = CHUNK_CRC;
+	w->chunk_crc = 0;
+}
+
+static void writer_crc_catch_up(struct kvs_snap_writer *w)
+{
+	if (w->buf.len > w->crc_done) {
+		w->chunk_crc = kvs_crc32c(w->chunk_crc, w->buf.data + w->crc_done, w->buf.len - w->crc_done);
+		w->crc_done = w->buf.len;
+	}
+}
+
 void kvs_snap_writer_init(struct kvs_snap_writer *w, const struct kvs_snap_sink *sink, size_t chunk_size)
 {
 	memset(w, 0, sizeof *w);
 	w->sink = sink;
 	w->chunk_size = chunk_size ? chunk_size : 64 * 1024;
+	/* Room for a chunk and the slice that overflows it: the buffer is not
+	 * reallocated while a step holds a shard lock. */
+	kvs_buf_reserve(&w->buf, w->chunk_size + w->chunk_size / 2);
 	kvs_buf_append(&w->buf, "\0\0\0\0", CHUNK_CRC);
+	writer_reset(w);
 }
 
 int kvs_snap_writer_flush(struct kvs_snap_writer *w, int all)
 {
 	size_t n = w->buf.len;
 	if (w->failed) {
-		w->buf.len = CHUNK_CRC;
+		writer_reset(w);
 		return -1;
 	}
 	if (n == CHUNK_CRC || (!all && n < w->chunk_size))
 		return 0;
-	uint32_t c = kvs_crc32c(0, w->buf.data + CHUNK_CRC, n - CHUNK_CRC);
+	writer_crc_catch_up(w);
+	uint32_t c = w->chunk_crc;
 	unsigned char le[4] = { (unsigned char)c, (unsigned char)(c >> 8), (unsigned char)(c >> 16),
 				(unsigned char)(c >> 24) };
 	memcpy(w->buf.data, le, 4);
@@ -630,7 +651,7 @@ int kvs_snap_writer_flush(struct kvs_snap_writer *w, int all)
 	w->bytes += n;
 	if (w->sink->put_chunk(w->sink->arg, w->seq, w->buf.data, n) < 0)
 		w->failed = 1;
-	w->buf.len = CHUNK_CRC;
+	writer_reset(w);
 	if (w->buf.cap > 4 * w->chunk_size)
 		kvs_buf_shrink(&w->buf, 2 * w->chunk_size);
 	return w->failed ? -1 : 0;
@@ -665,13 +686,18 @@ int kvs_snap_run(struct kvs_keyspace *ks, struct kvs_snap_save *sv, struct kvs_s
 		int done;
 		do {
 			done = kvs_snap_step(ks, sv, i, budget, &w->buf);
+			writer_crc_catch_up(w);
 			/* Pre-images pile up in shards the walk has not reached:
 			 * move them out as they grow. */
-			for (unsigned j = i + 1; j < KVS_SHARDS; j++)
-				if (kvs_snap_pending(ks, j) >= w->chunk_size / 16)
-					kvs_snap_drain(ks, j, &w->buf);
+			for (unsigned j = i + 1; j < KVS_SHARDS; j++) {
+				if (kvs_snap_pending(ks, j) < w->chunk_size / 16 || !kvs_snap_drain(ks, j, &w->buf))
+					continue;
+				writer_crc_catch_up(w);
+				if (sv->pause)
+					sv->pause(sv->pause_arg);
+			}
 			if (atomic_load(&sv->discard))
-				w->buf.len = CHUNK_CRC;
+				writer_reset(w);
 			else
 				kvs_snap_writer_flush(w, 0);
 			if (sv->pause)
@@ -679,7 +705,7 @@ int kvs_snap_run(struct kvs_keyspace *ks, struct kvs_snap_save *sv, struct kvs_s
 		} while (!done);
 	}
 	if (atomic_load(&sv->discard))
-		w->buf.len = CHUNK_CRC;
+		writer_reset(w);
 	return atomic_load(&sv->discard) || atomic_load(&sv->error) || w->failed ? -1 : 0;
 }
 

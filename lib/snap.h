@@ -15,8 +15,9 @@
  *            klen varint | key | value (the rest: a string's bytes, or
  *            what the type's kvs_type_ops.save wrote)
  *
- * Integers are little-endian. crc is CRC-32C over every chunk's bytes in
- * order, hcrc over the header bytes before it. The per-(db, shard) counts
+ * Integers are little-endian. Each chunk starts with the CRC-32C (u32) of
+ * the records in it; crc is the CRC-32C of those chunk CRCs in order (so a
+ * missing or reordered chunk shows), hcrc that of the header bytes before it. The per-(db, shard) counts
  * let a loader size each table once. A version other than
  * KVS_SNAP_VERSION is refused, never guessed at.
  *
@@ -72,7 +73,7 @@ struct kvs_snap_header {
 	uint64_t keys;         /* records in all chunks */
 	uint64_t chunks;
 	uint64_t bytes;        /* bytes in all chunks */
-	uint32_t crc;          /* kvs_crc32c of all chunks, in order */
+	uint32_t crc;          /* kvs_crc32c of the chunks' CRCs, in order */
 	uint32_t ndb;          /* databases: counts has ndb * KVS_SHARDS slots */
 	uint64_t *counts;      /* records per [db * KVS_SHARDS + shard]; owned */
 };
@@ -214,6 +215,10 @@ struct kvs_snap_writer {
 	uint64_t seq;            /* chunks stored */
 	uint64_t bytes;
 	uint32_t crc;
+	/* The chunk's CRC so far, over buf[CHUNK_CRC..crc_done): kept up as
+	 * records arrive so that no single step pays for a whole chunk. */
+	uint32_t chunk_crc;
+	size_t crc_done;
 	int failed;
 };
 void kvs_snap_writer_init(struct kvs_snap_writer *w, const struct kvs_snap_sink *sink, size_t chunk_size);

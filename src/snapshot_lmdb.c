@@ -479,16 +479,48 @@ static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 /* Open the environment for one save with room for the old snapshot, which
  * stays intact until the commit, plus the new one. */
+/* Empty the database for the new snapshot. mdb_drop reads the first page
+ * of every old chunk, and the kernel maps 64 KB around each: note where the
+ * chunks are first (a cursor yields their addresses without touching
+ * them) and drop those pages from the mapping afterwards. */
+static int drop_old(struct writer_ctx *w)
+{
+	struct span { void *p; size_t n; } *old = NULL;
+	size_t nold = 0, cap = 0;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(w->txn, w->dbi, &cur);
+	if (rc != 0)
+		return rc;
+	for (int op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op) == 0; op = MDB_NEXT) {
+		if (v.mv_size < PIECE)
+			continue;
+		if (nold == cap) {
+			cap = cap ? 2 * cap : 64;
+			old = kvs_realloc(old, cap * sizeof *old);
+		}
+		old[nold].p = v.mv_data;
+		old[nold++].n = v.mv_size;
+	}
+	mdb_cursor_close(cur);
+	rc = mdb_drop(w->txn, w->dbi, 0);
+	for (size_t i = 0; i < nold; i++)
+		drop_pages(old[i].p, old[i].n);
+	free(old);
+	return rc;
+}
+
 static int open_for_write(struct writer_ctx *w, const char *file, size_t mapsize, char *err, size_t errlen)
 {
 	int rc;
 	struct stat sb;
 	if (stat(file, &sb) < 0) {
-		if (errno != ENOENT || create_fresh(file, err, errlen) < 0) {
-			if (errno != ENOENT)
-				snprintf(err, errlen, "stat: %s", strerror(errno));
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "cannot stat it: %s", strerror(errno));
 			return -1;
 		}
+		if (create_fresh(file, err, errlen) < 0)
+			return -1;
 	}
 	/* MDB_WRITEMAP: pages are written in the file mapping rather than in
 	 * malloc'd buffers until the commit (which would cost as much memory
@@ -499,8 +531,7 @@ static int open_for_write(struct writer_ctx *w, const char *file, size_t mapsize
 	if ((rc = mdb_env_create(&w->env)) != 0 || (rc = mdb_env_set_mapsize(w->env, mapsize)) != 0 ||
 	    (rc = mdb_env_open(w->env, file, MDB_NOSUBDIR | MDB_WRITEMAP | MDB_NORDAHEAD, 0644)) != 0 ||
 	    (rc = mdb_txn_begin(w->env, NULL, 0, &w->txn)) != 0 ||
-	    (rc = mdb_dbi_open(w->txn, NULL, 0, &w->dbi)) != 0 ||
-	    (rc = mdb_drop(w->txn, w->dbi, 0)) != 0) {
+	    (rc = mdb_dbi_open(w->txn, NULL, 0, &w->dbi)) != 0 || (rc = drop_old(w)) != 0) {
 		lmdb_err(err, errlen, "cannot open it for writing", rc);
 		return -1;
 	}
