@@ -83,6 +83,9 @@ void kvs_slowlog_add(struct kvs_client *c, uint64_t usec)
 		return;
 	for (int i = 0; i < argc; i++)
 		bytes += (c->argv[i].len > SLOWLOG_MAX_ARGLEN ? SLOWLOG_MAX_ARGLEN + 40 : c->argv[i].len);
+	/* The last slot may instead hold "... (N more arguments)", which can be
+	 * longer than the argument it replaces. */
+	bytes += sizeof more;
 	struct resp_arg *argv = kvs_malloc(bytes);
 	char *p = (char *)(argv + argc);
 	for (int i = 0; i < argc; i++) {

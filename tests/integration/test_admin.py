@@ -99,3 +99,20 @@ def test_pipeline_mixing_types(c):
         "WRONGTYPE Operation against a key holding the wrong kind of value")
     assert replies[13] == "zset"
     assert replies[14] == 6
+
+
+def test_slowlog_entry_of_a_command_with_many_arguments(c):
+    """Redis keeps 32 slots: 31 arguments and a note of how many more."""
+    assert c.call("CONFIG", "SET", "slowlog-log-slower-than", "0") == "OK"
+    try:
+        args = []
+        for i in range(100):
+            args += ["k%d" % i, "v"]
+        assert c.call("MSET", *args) == "OK"
+        entries = c.call("SLOWLOG", "GET", "-1")
+    finally:
+        c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+    mset = [e[3] for e in entries if e[3][:1] == [b"MSET"]][0]
+    assert len(mset) == 32
+    assert mset[:3] == [b"MSET", b"k0", b"v"]
+    assert mset[31] == b"... (170 more arguments)"
