@@ -233,6 +233,8 @@ void reply_verbatim(struct kvs_client *c, const char *p, size_t len); /* txt */
 	"(stop-writes-on-bgsave-error option). Please check the kvsd logs for details about the LMDB error."
 
 void reply_wrong_arity(struct kvs_client *c, const char *name);
+/* A HELP reply: the n lines as an array of status strings. */
+void reply_help(struct kvs_client *c, const char *const *lines, size_t n);
 void reply_syntax(struct kvs_client *c);
 void reply_wrongtype(struct kvs_client *c);
 

@@ -472,3 +472,22 @@ void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values
 	}
 	free(st.v);
 }
+
+/* HDEL and SREM: remove the named fields/members, count what was there. */
+void kvs_tobj_del_cmd(struct kvs_client *c, enum kvs_type type)
+{
+	struct kvs_key k;
+	size_t slot;
+	int err, n = 0;
+	struct kvs_entry *e = kvs_tobj_lookup(c, 1, type, 0, &k, &slot, &err);
+	if (err)
+		return;
+	if (e) {
+		struct kvs_tobj *o = kvs_tobj_of(e);
+		for (int i = 2; i < c->argc; i++)
+			n += kvs_tobj_del(o, c->argv[i].p, c->argv[i].len);
+		if (n)
+			kvs_tobj_written(c, &k, slot, e);
+	}
+	reply_int(c, n);
+}

@@ -133,6 +133,8 @@ void kvs_reply_elem_value(struct kvs_client *c, const struct kvs_entry *e);
 /* HSCAN / SSCAN: argv = NAME key cursor [MATCH pattern] [COUNT count].
  * with_values replies field/value pairs. */
 void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values);
+/* HDEL / SREM: delete argv[2..] from the object at argv[1]; reply the count. */
+void kvs_tobj_del_cmd(struct kvs_client *c, enum kvs_type type);
 
 /* Parse a SCAN cursor as Redis 7.0 does with strtoul(): no leading space,
  * an optional sign ("-1" wraps around), decimal digits that fit 64 bits,

@@ -43,3 +43,10 @@ void reply_wrong_arity(struct kvs_client *c, const char *name)
 }
 void reply_syntax(struct kvs_client *c) { reply_error(c, KVS_ERR_SYNTAX); }
 void reply_wrongtype(struct kvs_client *c) { reply_error(c, KVS_ERR_WRONGTYPE); }
+
+void reply_help(struct kvs_client *c, const char *const *lines, size_t n)
+{
+	reply_array(c, (long long)n);
+	for (size_t i = 0; i < n; i++)
+		reply_status(c, lines[i]);
+}

@@ -130,20 +130,7 @@ static void hmget_cmd(struct kvs_client *c)
 
 static void hdel_cmd(struct kvs_client *c)
 {
-	struct kvs_key k;
-	size_t slot;
-	int err, n = 0;
-	struct kvs_entry *e = kvs_tobj_lookup(c, 1, KVS_T_HASH, 0, &k, &slot, &err);
-	if (err)
-		return;
-	if (e) {
-		struct kvs_tobj *o = kvs_tobj_of(e);
-		for (int i = 2; i < c->argc; i++)
-			n += kvs_tobj_del(o, c->argv[i].p, c->argv[i].len);
-		if (n)
-			kvs_tobj_written(c, &k, slot, e);
-	}
-	reply_int(c, n);
+	kvs_tobj_del_cmd(c, KVS_T_HASH);
 }
 
 static void hlen_cmd(struct kvs_client *c)

@@ -39,7 +39,7 @@
 
 /* "<CONTAINER> <subcommand> ..." and the lines of help, as Redis's
  * addReplyHelp. */
-static void reply_help(struct kvs_client *c, const char *const *lines, size_t n)
+static void reply_container_help(struct kvs_client *c, const char *const *lines, size_t n)
 {
 	char first[128];
 	size_t i;
@@ -150,7 +150,7 @@ static void object_help(struct kvs_client *c)
 		"    Return the number of references of the value associated with the specified",
 		"    <key>.",
 	};
-	reply_help(c, help, sizeof help / sizeof *help);
+	reply_container_help(c, help, sizeof help / sizeof *help);
 }
 
 /* ---- MEMORY ------------------------------------------------------------ */
@@ -189,7 +189,7 @@ static void memory_help(struct kvs_client *c)
 		"    Return memory in bytes used by <key> and its value. Nested values are",
 		"    sampled up to <count> times (default: 5, 0 means sample all).",
 	};
-	reply_help(c, help, sizeof help / sizeof *help);
+	reply_container_help(c, help, sizeof help / sizeof *help);
 }
 
 /* ---- WAIT -------------------------------------------------------------- */

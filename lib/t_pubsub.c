@@ -428,9 +428,7 @@ static void pubsub_cmd(struct kvs_client *c)
 			"    pattern subscriptions(default: no channels).",
 			"HELP", "    Print this help.",
 		};
-		reply_array(c, (long long)(sizeof help / sizeof *help));
-		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
-			reply_status(c, help[i]);
+		reply_help(c, help, sizeof help / sizeof *help);
 	} else {
 		reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try PUBSUB HELP.",
 			     (int)c->argv[1].len, c->argv[1].p);

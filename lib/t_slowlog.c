@@ -191,9 +191,7 @@ static void slowlog_cmd(struct kvs_client *c)
 			"RESET", "    Reset the slowlog.",
 			"HELP", "    Print this help.",
 		};
-		reply_array(c, (long long)(sizeof help / sizeof *help));
-		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
-			reply_status(c, help[i]);
+		reply_help(c, help, sizeof help / sizeof *help);
 	} else {
 		reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try SLOWLOG HELP.",
 			     (int)c->argv[1].len, c->argv[1].p);
@@ -315,9 +313,7 @@ static void latency_cmd(struct kvs_client *c)
 			"    If no commands are specified then all histograms are replied.",
 			"HELP", "    Print this help.",
 		};
-		reply_array(c, (long long)(sizeof help / sizeof *help));
-		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
-			reply_status(c, help[i]);
+		reply_help(c, help, sizeof help / sizeof *help);
 	} else {
 		reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try LATENCY HELP.",
 			     (int)c->argv[1].len, c->argv[1].p);

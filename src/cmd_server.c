@@ -417,9 +417,7 @@ static void client_cmd(struct kvs_client *c)
 			"SETNAME <name>", "    Assign the name <name> to the current connection.",
 			"HELP", "    Print this help.",
 		};
-		reply_array(c, (long long)(sizeof help / sizeof *help));
-		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
-			reply_status(c, help[i]);
+		reply_help(c, help, sizeof help / sizeof *help);
 	} else {
 		reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try CLIENT HELP.",
 			     (int)c->argv[1].len, c->argv[1].p);
@@ -711,9 +709,7 @@ static void config_cmd(struct kvs_client *c)
 			"REWRITE", "    Not supported by kvsd: edit the configuration file instead.",
 			"HELP", "    Print this help.",
 		};
-		reply_array(c, (long long)(sizeof help / sizeof *help));
-		for (size_t i = 0; i < sizeof help / sizeof *help; i++)
-			reply_status(c, help[i]);
+		reply_help(c, help, sizeof help / sizeof *help);
 	} else if (arg_is(c, 1, "rewrite") && c->argc == 2) {
 		reply_error(c, "ERR CONFIG REWRITE is not supported by kvsd: edit the configuration file");
 	} else {
