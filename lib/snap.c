@@ -30,11 +30,8 @@ static void crc_init(void)
 			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
 }
 
-uint32_t kvs_crc32c(uint32_t crc, const void *buf, size_t n)
+static uint32_t crc32c_sw(uint32_t crc, const unsigned char *p, size_t n)
 {
-	const unsigned char *p = buf;
-	pthread_once(&crc_once, crc_init);
-	crc = ~crc;
 	while (n >= 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 				     (uint32_t)p[3] << 24);
@@ -46,7 +43,49 @@ uint32_t kvs_crc32c(uint32_t crc, const void *buf, size_t n)
 	}
 	while (n--)
 		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc;
+}
+
+/* x86-64 has the Castagnoli CRC as an instruction (SSE4.2): eight bytes
+ * per instruction, several times the tables' speed. Chosen at run time,
+ * so the binary still runs on a CPU without it. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define KVS_CRC_HW 1
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const unsigned char *p, size_t n)
+{
+	uint64_t c = crc;
+	while (n >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+		p += 8;
+		n -= 8;
+	}
+	crc = (uint32_t)c;
+	while (n--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+static int crc_hw;
+#endif
+
+static void crc_setup(void)
+{
+	crc_init();
+#ifdef KVS_CRC_HW
+	__builtin_cpu_init();
+	crc_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+uint32_t kvs_crc32c(uint32_t crc, const void *buf, size_t n)
+{
+	pthread_once(&crc_once, crc_setup);
+#ifdef KVS_CRC_HW
+	if (crc_hw)
+		return ~crc32c_hw(~crc, buf, n);
+#endif
+	return ~crc32c_sw(~crc, buf, n);
 }
 
 /* ---- little-endian integers and bounded varints ------------------------ */
