@@ -653,7 +653,8 @@ static void close_writer(struct writer_ctx *w)
 	w->env = NULL;
 }
 
-/* Between slices of the walk (and pieces of a chunk copy): pacing.
+/* Between slices of the walk (and pieces of a chunk copy): pacing of a
+ * BGSAVE.
  *
  * The saver shares the CPU with the I/O threads. Left to the scheduler it
  * would take its fair share in whole time slices (milliseconds, straight
@@ -750,7 +751,7 @@ static void uncache(struct writer_ctx *w, struct kvs_snap_save *sv)
 
 /* One attempt: open, snapshot point, walk, commit. Returns 0, -1 (err),
  * or 1 if the map was too small (retry with a bigger one). */
-static int save_once(struct server *s, size_t mapsize, char *err, size_t errlen)
+static int save_once(struct server *s, int bg, size_t mapsize, char *err, size_t errlen)
 {
 	struct writer_ctx w = { .fd = -1 };
 	struct kvs_snap_sink sink = { &w, sink_chunk, sink_header };
@@ -765,10 +766,13 @@ static int save_once(struct server *s, size_t mapsize, char *err, size_t errlen)
 	w.sv = &sv;
 	kvs_snap_writer_init(&wr, &sink, CHUNK);
 	kvs_snap_begin(&s->eng.ks, &sv);
+	/* A SAVE blocks its caller: no pauses. */
 	struct pacer pacer;
-	pacer_init(&pacer, s);
-	sv.pause = saver_pause;
-	sv.pause_arg = &pacer;
+	if (bg) {
+		pacer_init(&pacer, s);
+		sv.pause = saver_pause;
+		sv.pause_arg = &pacer;
+	}
 	pthread_mutex_lock(&st.lock);
 	st.cur = &sv;
 	if (atomic_load(&st.stop))   /* shutdown began before st.cur was set */
@@ -810,7 +814,7 @@ static int save_once(struct server *s, size_t mapsize, char *err, size_t errlen)
 	return rc < 0 && w.rc == MDB_MAP_FULL ? 1 : rc;
 }
 
-static int storage_save(struct server *s, char *err, size_t errlen)
+static int storage_save(struct server *s, int bg, char *err, size_t errlen)
 {
 	struct stat sb;
 	size_t used = stat(name_of(s), &sb) == 0 ? (size_t)sb.st_blocks * 512 : 0;
@@ -820,7 +824,7 @@ static int storage_save(struct server *s, char *err, size_t errlen)
 		mapsize = st.mapsize;
 	pthread_mutex_unlock(&st.lock);
 	for (int attempt = 0; attempt < 4; attempt++) {
-		int rc = save_once(s, mapsize, err, errlen);
+		int rc = save_once(s, bg, mapsize, err, errlen);
 		if (rc <= 0) {
 			if (rc == 0) {
 				pthread_mutex_lock(&st.lock);
@@ -865,9 +869,10 @@ static void *loader_main(void *arg)
 
 static const char no_lmdb[] = "snapshots are not available: kvsd was built without LMDB (configure --with-lmdb)";
 
-static int storage_save(struct server *s, char *err, size_t errlen)
+static int storage_save(struct server *s, int bg, char *err, size_t errlen)
 {
 	(void)s;
+	(void)bg;
 	snprintf(err, errlen, "%s", no_lmdb);
 	return -1;
 }
@@ -957,7 +962,7 @@ static int run_save(struct server *s, int bg, char *err, size_t errlen)
 	pthread_mutex_lock(&st.lock);
 	st.saves++;             /* Redis counts attempts, failed ones too */
 	pthread_mutex_unlock(&st.lock);
-	int rc = storage_save(s, err, errlen);
+	int rc = storage_save(s, bg, err, errlen);
 	uint64_t t1 = kvs_env_now_ms(&s->env);
 	if (rc == 0)
 		log_notice("%s saved to %s in %.3f s", bg ? "Background snapshot" : "Snapshot", st.path,
