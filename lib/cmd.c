@@ -113,6 +113,41 @@ uint32_t kvs_cmd_shard_mask(const struct kvs_cmd *cmd, int argc, const struct re
 	return mask;
 }
 
+void kvs_prefetch_batch(struct kvs_client *c, const char *buf, size_t len)
+{
+	struct kvs_keyspace *ks = &c->eng->ks;
+	unsigned n = 0;
+	size_t off = 0;
+	c->npf = c->ipf = 0;
+	while (n < KVS_PF_MAX && off < len) {
+		const char *k;
+		size_t kl, used = resp_peek_key(buf + off, len - off, &k, &kl);
+		if (used == 0)
+			break;
+		off += used;
+		if (!k)
+			continue;
+		c->pf[n].p = k;
+		c->pf[n].hash = kvs_hash64(k, kl, ks->seed);
+		c->pf[n].shard = kvs_key_shard(k, kl);
+		n++;
+	}
+	if (n < 2)      /* one request: nothing to overlap with */
+		return;
+	int db = c->db;
+	for (unsigned i = 0; i < n; i++) {
+		ks_lock(ks, c->pf[i].shard);
+		kvs_table_prefetch_group(&ks->shard[c->pf[i].shard].db[db], c->pf[i].hash);
+		ks_unlock(ks, c->pf[i].shard);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		ks_lock(ks, c->pf[i].shard);
+		kvs_table_prefetch_entries(&ks->shard[c->pf[i].shard].db[db], c->pf[i].hash);
+		ks_unlock(ks, c->pf[i].shard);
+	}
+	c->npf = n;
+}
+
 void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 {
 	uint32_t mask = 0;
@@ -124,7 +159,15 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 			/* One key (GET, SET, INCR...): remember its shard so the
 			 * handler's arg_key() doesn't run CRC16 again. */
 			const struct resp_arg *a = &c->argv[cmd->first_key];
-			c->kcache_shard = kvs_key_shard(a->p, a->len);
+			while (c->ipf < c->npf && c->pf[c->ipf].p < a->p)
+				c->ipf++;
+			if (c->ipf < c->npf && c->pf[c->ipf].p == a->p && cmd->first_key == 1) {
+				c->kcache_shard = c->pf[c->ipf].shard;
+				c->kcache_hash = c->pf[c->ipf].hash;
+			} else {
+				c->kcache_shard = kvs_key_shard(a->p, a->len);
+				c->kcache_hash = kvs_hash64(a->p, a->len, c->eng->ks.seed);
+			}
 			c->kcache_p = a->p;
 			mask = 1u << c->kcache_shard;
 		} else {

@@ -93,6 +93,9 @@ struct kvs_stats {
 	uint64_t unexpected_error_replies;
 };
 
+/* Most requests of one read whose keys kvs_prefetch_batch looks ahead at. */
+#define KVS_PF_MAX 32
+
 struct kvs_client {
 	struct kvs_engine *eng;      /* borrowed */
 	struct kvs_buf *out;         /* where replies go; borrowed */
@@ -113,13 +116,30 @@ struct kvs_client {
 	struct kvs_psclient *ps;     /* pub/sub subscriptions; owned */
 	struct kvs_waiter *waiter;   /* set while KVS_CL_BLOCKED (block.h) */
 	uint32_t touched;            /* shards the last command locked */
-	const char *kcache_p;        /* argv bytes whose shard kvs_call computed */
+	const char *kcache_p;        /* argv bytes whose shard and hash kvs_call computed */
 	unsigned kcache_shard;
+	uint64_t kcache_hash;
+	/* Keys of the pipelined requests ahead, hashed by kvs_prefetch_batch
+	 * (pointers into the daemon's input buffer); kvs_call takes them in
+	 * order. */
+	struct kvs_pf { const char *p; uint64_t hash; unsigned shard; } pf[KVS_PF_MAX];
+	unsigned npf, ipf;
 	const char *addr;            /* "ip:port" for SLOWLOG/MONITOR; borrowed */
 	char *const *namep;          /* CLIENT SETNAME name; borrowed */
 	struct kvs_outbox *ob;       /* cross-thread replies (outbox.h); one
 					reference owned, closed by the daemon */
 };
+
+/* Before executing the whole requests at the start of buf (a pipelined
+ * batch just read): hash the key of each (up to KVS_PF_MAX) and prefetch
+ * its table group, then its entry, so the cache misses of all of them
+ * overlap instead of stalling each command in turn; the hashes are then
+ * reused by kvs_call/arg_key. Only hints: buf is not changed, and a wrong
+ * guess (a command whose second argument is no key, a SELECT in the
+ * batch) costs a wasted prefetch. kvs_prefetch_end() before buf's bytes
+ * move or are freed. */
+void kvs_prefetch_batch(struct kvs_client *c, const char *buf, size_t len);
+static inline void kvs_prefetch_end(struct kvs_client *c) { c->npf = c->ipf = 0; }
 
 /* Release what a client owns in the engine (MULTI queue, watches). */
 void kvs_client_free(struct kvs_client *c);
@@ -253,8 +273,13 @@ static inline void arg_key(struct kvs_client *c, int i, struct kvs_key *k)
 	const struct resp_arg *a = &c->argv[i];
 	k->p = a->p;
 	k->len = a->len;
-	k->hash = kvs_hash64(a->p, a->len, c->eng->ks.seed);
-	k->shard = a->p == c->kcache_p ? c->kcache_shard : kvs_key_shard(a->p, a->len);
+	if (a->p == c->kcache_p) {
+		k->hash = c->kcache_hash;
+		k->shard = c->kcache_shard;
+	} else {
+		k->hash = kvs_hash64(a->p, a->len, c->eng->ks.seed);
+		k->shard = kvs_key_shard(a->p, a->len);
+	}
 	k->notouch = (c->flags & KVS_CL_NO_TOUCH) != 0;
 }
 

@@ -593,3 +593,46 @@ void resp_add_bignum(struct kvs_buf *b, int proto, const char *digits, size_t le
 	else
 		resp_add_bulk(b, digits, len);
 }
+
+/* "<digits>\r\n" at *pp (before end): the number, *pp past it; -1 if not. */
+static long long peek_num(const char **pp, const char *end)
+{
+	const char *p = *pp;
+	long long v = 0;
+	if (p >= end || *p < '0' || *p > '9')
+		return -1;
+	while (p < end && *p >= '0' && *p <= '9') {
+		if (v > 100000000000LL)
+			return -1;
+		v = v * 10 + (*p++ - '0');
+	}
+	if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+		return -1;
+	*pp = p + 2;
+	return v;
+}
+
+size_t resp_peek_key(const char *buf, size_t len, const char **key, size_t *klen)
+{
+	const char *p = buf, *end = buf + len;
+	*key = NULL;
+	*klen = 0;
+	if (len < 4 || *p++ != '*')
+		return 0;
+	long long n = peek_num(&p, end);
+	if (n < 1 || n > 1024 * 1024)
+		return 0;
+	for (long long i = 0; i < n; i++) {
+		if (p >= end || *p++ != '$')
+			return 0;
+		long long l = peek_num(&p, end);
+		if (l < 0 || l > end - p || end - p - l < 2 || p[l] != '\r' || p[l + 1] != '\n')
+			return 0;
+		if (i == 1) {
+			*key = p;
+			*klen = (size_t)l;
+		}
+		p += l + 2;
+	}
+	return (size_t)(p - buf);
+}

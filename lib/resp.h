@@ -110,6 +110,13 @@ void resp_parser_reset(struct resp_parser *p);
  * been reallocated). After RESP_ERR the parser is back at its initial state;
  * *consumed is only written on RESP_OK. lim may be NULL: Redis's defaults.
  * In steady state this allocates nothing (argv is kept between requests). */
+/* Look ahead without a parser: if buf starts with a whole multibulk
+ * request (`*N\r\n` then N `$L\r\n<L bytes>\r\n`, N <= 1M), return its
+ * length in bytes and point *key and *klen at its second argument (NULL, 0
+ * when N < 2). Return 0 for anything else (incomplete, inline, malformed):
+ * resp_parse() is the judge of those. For prefetching only. */
+size_t resp_peek_key(const char *buf, size_t len, const char **key, size_t *klen);
+
 enum resp_status resp_parse(struct resp_parser *p, char *buf, size_t len,
 			    const struct resp_limits *lim, size_t *consumed);
 

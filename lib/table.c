@@ -150,6 +150,36 @@ size_t kvs_table_find(const struct kvs_table *t, const char *key, size_t klen, u
 	}
 }
 
+void kvs_table_prefetch_group(const struct kvs_table *t, uint64_t h)
+{
+	if (t->used == 0)
+		return;
+	const unsigned char *g = kvs_table_ctrl(t, home_of(h, t->cap) & ~(size_t)(KVS_TABLE_GROUP - 1));
+	KVS_PREFETCH(g);
+	KVS_PREFETCH(g + KVS_TABLE_GROUP_BYTES - 1);
+}
+
+void kvs_table_prefetch_entries(const struct kvs_table *t, uint64_t h)
+{
+	if (t->used == 0)
+		return;
+	size_t i = home_of(h, t->cap);
+	unsigned char tag = tag_of(h);
+	/* The first few slots of the probe: where nearly every key is. */
+	for (int n = 0; n < KVS_TABLE_GROUP; n++) {
+		unsigned char c = CTRL(t, i);
+		if (c == CTRL_EMPTY)
+			return;
+		if (c == tag) {
+			const char *e = (const char *)SLOT(t, i);
+			KVS_PREFETCH(e);
+			KVS_PREFETCH(e + 64);
+		}
+		if (++i == t->cap)
+			i = 0;
+	}
+}
+
 size_t kvs_table_insert(struct kvs_table *t, uint64_t h, struct kvs_entry *e)
 {
 	/* Keep at least 1/8 of the slots EMPTY so every probe terminates. */

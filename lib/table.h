@@ -54,6 +54,13 @@ static inline uint64_t kvs_table_hash(const struct kvs_table *t, const char *k, 
 
 /* Slot index of key, or KVS_TABLE_NONE. */
 size_t kvs_table_find(const struct kvs_table *t, const char *key, size_t klen, uint64_t hash);
+/* Hints for a kvs_table_find(hash) to come (a pipelined batch issues them
+ * for all its keys first, so their cache misses overlap): stage 1 asks for
+ * the home group's memory; stage 2 (once that has arrived) reads its
+ * control bytes and asks for the entries whose tag matches. Neither
+ * changes anything; both need the same lock as kvs_table_find. */
+void kvs_table_prefetch_group(const struct kvs_table *t, uint64_t hash);
+void kvs_table_prefetch_entries(const struct kvs_table *t, uint64_t hash);
 /* Slot i's control byte and entry pointer (internal layout accessors). */
 static inline unsigned char *kvs_table_ctrl(const struct kvs_table *t, size_t i)
 {

@@ -19,6 +19,7 @@
 static void on_read(evutil_socket_t fd, short what, void *arg);
 static void process_input(struct conn *c);
 static int flush_out(struct conn *c);
+static void unqueue_flush(struct conn *c);
 static void on_write(evutil_socket_t fd, short what, void *arg);
 
 static uint64_t now_ms(void) { return kvs_env_now_ms(&server.env); }
@@ -117,6 +118,18 @@ void conn_attach(struct conn *c)
 	w->conns = c;
 }
 
+static void unqueue_flush(struct conn *c)
+{
+	if (c->fprev)
+		c->fprev->fnext = c->fnext;
+	else
+		c->w->flush = c->fnext;
+	if (c->fnext)
+		c->fnext->fprev = c->fprev;
+	c->fnext = c->fprev = NULL;
+	c->to_flush = 0;
+}
+
 void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -141,6 +154,8 @@ void conn_close(struct conn *c)
 	if (c->gnext)
 		c->gnext->gprev = c->gprev;
 	pthread_mutex_unlock(&server.clients_lock);
+	if (c->to_flush)
+		unqueue_flush(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -308,6 +323,9 @@ static void process_input(struct conn *c)
 	lim.max_inline = 64 * 1024;
 	lim.max_multibulk = INT32_MAX;
 
+	/* A pipelined batch: let the engine overlap its keys' cache misses. */
+	if (c->in.len - c->in_off > 64 && !c->parser.need)
+		kvs_prefetch_batch(&c->cl, c->in.data + c->in_off, c->in.len - c->in_off);
 	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP | KVS_CL_BLOCKED))) {
 		size_t used = 0;
 		lim.unauth = !(c->cl.flags & KVS_CL_AUTHED);
@@ -338,6 +356,7 @@ static void process_input(struct conn *c)
 		if (c->cl.flags & KVS_CL_BLOCKED)
 			arm_block_timer(c);
 	}
+	kvs_prefetch_end(&c->cl);
 	if (c->in_off == c->in.len) {
 		c->in.len = c->in_off = 0;
 		if (c->in.cap > 4 * READ_CHUNK)
@@ -380,12 +399,20 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	c->in.len += (size_t)n;
 	c->w->net_input_bytes += (uint64_t)n;
 	process_input(c);
-	if (c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) {
-		if (flush_out(c) < 0)
-			return;
+	/* The replies are written when this pass over the ready connections
+	 * ends (conn_flush_pending), as Redis does before it sleeps: the
+	 * client of each connection then gets its replies in one burst with
+	 * the others', and wakes up once for many of them. */
+	if ((c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) &&
+	    !c->to_flush && !c->writing) {
+		struct worker *w = c->w;
+		c->to_flush = 1;
+		c->fprev = NULL;
+		c->fnext = w->flush;
+		if (w->flush)
+			w->flush->fprev = c;
+		w->flush = c;
 	}
-	/* Backpressure: a client that does not read its replies stops being
-	 * read until they drain. */
 	if (c->out.len - c->out_off > OUT_HIGHWATER)
 		event_del(c->rev);
 }
@@ -490,4 +517,18 @@ void conn_describe(struct conn *c, struct kvs_buf *out, uint64_t now)
 			 c->cl.cmd ? c->cl.cmd->name : c->last_cmd, c->cl.proto, c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 	if (n > 0)
 		kvs_buf_append(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+void conn_flush_pending(struct worker *w)
+{
+	struct conn *c;
+	while ((c = w->flush) != NULL) {
+		unqueue_flush(c);
+		if (flush_out(c) < 0)
+			continue;
+		/* Backpressure: a client that does not read its replies stops
+		 * being read until they drain. */
+		if (c->out.len - c->out_off > OUT_HIGHWATER)
+			event_del(c->rev);
+	}
 }

@@ -36,6 +36,8 @@ struct conn {
 	_Atomic int kill;
 	int writing;                 /* wev is armed */
 	struct conn *next, *prev;    /* worker list */
+	struct conn *fnext, *fprev;  /* worker's flush list (replies to write after this loop pass) */
+	int to_flush;                /* on that list */
 	struct conn *gnext, *gprev;  /* global list (server.clients_lock) */
 	struct event *btimer;        /* blocked-command timeout; lazily made */
 	struct event *ptimer;        /* CLIENT PAUSE end; lazily made */
@@ -47,6 +49,8 @@ struct conn {
 /* Worker thread: move outbox bytes of connections on the mail list to
  * their output and write them. */
 void conn_deliver_mail(struct worker *w);
+/* Write the replies queued by this loop pass's reads (worker thread). */
+void conn_flush_pending(struct worker *w);
 /* Worker thread: let connections held by CLIENT PAUSE go on. */
 void conn_resume_paused(struct worker *w);
 

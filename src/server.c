@@ -140,7 +140,13 @@ static void *worker_main(void *arg)
 #elif defined(HAVE_PTHREAD_SET_NAME_NP)
 	pthread_set_name_np(pthread_self(), name);
 #endif
-	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	/* One pass over the ready events at a time, then the replies they
+	 * produced are written (see on_read). */
+	while (!event_base_got_break(w->base) && !atomic_load(&w->stop)) {
+		if (event_base_loop(w->base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY) < 0)
+			break;
+		conn_flush_pending(w);
+	}
 	/* Stopping: close what is left. */
 	while (w->conns)
 		conn_close(w->conns);

@@ -808,6 +808,80 @@ START_TEST(test_write_sequence)
 }
 END_TEST
 
+/* ---- resp_peek_key ------------------------------------------------------ */
+
+START_TEST(test_peek_key_whole_requests)
+{
+	const char *k;
+	size_t kl;
+	const char req[] = "*3\r\n$3\r\nSET\r\n$5\r\nmykey\r\n$2\r\nhi\r\n*1\r\n$4\r\nPING\r\n";
+	size_t first = strlen("*3\r\n$3\r\nSET\r\n$5\r\nmykey\r\n$2\r\nhi\r\n");
+	ck_assert_uint_eq(resp_peek_key(req, strlen(req), &k, &kl), first);
+	ck_assert_ptr_eq(k, req + strlen("*3\r\n$3\r\nSET\r\n$5\r\n"));
+	ck_assert_uint_eq(kl, 5);
+	/* The next request has no key. */
+	ck_assert_uint_eq(resp_peek_key(req + first, strlen(req) - first, &k, &kl), strlen(req) - first);
+	ck_assert_ptr_null(k);
+	ck_assert_uint_eq(kl, 0);
+	/* An empty key is still a key. */
+	const char empty[] = "*2\r\n$3\r\nGET\r\n$0\r\n\r\n";
+	ck_assert_uint_eq(resp_peek_key(empty, strlen(empty), &k, &kl), strlen(empty));
+	ck_assert_ptr_eq(k, empty + strlen("*2\r\n$3\r\nGET\r\n$0\r\n"));
+	ck_assert_uint_eq(kl, 0);
+}
+END_TEST
+
+START_TEST(test_peek_key_refuses_what_is_not_whole)
+{
+	const char *k;
+	size_t kl;
+	const char req[] = "*2\r\n$3\r\nGET\r\n$3\r\nabc\r\n";
+	/* Every proper prefix is incomplete. */
+	for (size_t n = 0; n < strlen(req); n++)
+		ck_assert_uint_eq(resp_peek_key(req, n, &k, &kl), 0);
+	const char *bad[] = {
+		"GET abc\r\n",                          /* inline */
+		"*0\r\n",                               /* no arguments */
+		"*-1\r\n",
+		"*2\r\n$3\r\nGET\r\n$4\r\nabc\r\n",     /* length does not match */
+		"*2\r\n$3\r\nGET\r\n+abc\r\n",          /* not a bulk */
+		"*2\r\n$3\r\nGET\r\n$3\r\nabcXY",       /* no CRLF after the bulk */
+		"*x\r\n",
+		"*2\n$3\r\nGET\r\n$3\r\nabc\r\n",       /* bare LF */
+		"*2\r\n$99999999999999999999\r\n",      /* absurd length */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(resp_peek_key(bad[i], strlen(bad[i]), &k, &kl) == 0, "accepted %s", bad[i]);
+}
+END_TEST
+
+START_TEST(test_peek_key_agrees_with_parser)
+{
+	/* A pipelined batch: the lengths peek reports are the bytes the parser
+	 * consumes request by request, and the key views coincide. */
+	char batch[4096];
+	size_t len = 0;
+	for (int i = 0; i < 20; i++)
+		len += (size_t)snprintf(batch + len, sizeof batch - len,
+					"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$1\r\nv\r\n", i < 10 ? 5 : 6, i);
+	struct resp_parser p;
+	resp_parser_init(&p);
+	size_t off = 0;
+	while (off < len) {
+		const char *k;
+		size_t kl, used = 0;
+		size_t peek = resp_peek_key(batch + off, len - off, &k, &kl);
+		ck_assert_int_eq(resp_parse(&p, batch + off, len - off, NULL, &used), RESP_OK);
+		ck_assert_uint_eq(peek, used);
+		ck_assert_int_eq(p.argc, 3);
+		ck_assert_ptr_eq(k, p.argv[1].p);
+		ck_assert_uint_eq(kl, p.argv[1].len);
+		off += used;
+	}
+	resp_parser_free(&p);
+}
+END_TEST
+
 static Suite *resp_suite(void)
 {
 	Suite *s = suite_create("resp");
@@ -836,6 +910,9 @@ static Suite *resp_suite(void)
 	tcase_add_test(tc, test_write_resp2);
 	tcase_add_test(tc, test_write_resp3);
 	tcase_add_test(tc, test_write_sequence);
+	tcase_add_test(tc, test_peek_key_whole_requests);
+	tcase_add_test(tc, test_peek_key_refuses_what_is_not_whole);
+	tcase_add_test(tc, test_peek_key_agrees_with_parser);
 	suite_add_tcase(s, tc);
 	return s;
 }

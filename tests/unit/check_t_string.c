@@ -962,12 +962,78 @@ START_TEST(randomized_vs_model)
 }
 END_TEST
 
+/* A pipelined batch run with the engine's prefetch hints (as the daemon
+ * does: kvs_prefetch_batch on the read buffer, then parse and execute in
+ * place) answers exactly what the commands mean, also where a hint is
+ * wrong: a SELECT in the batch, a command without a key, a multi-key one. */
+static const char pf_batch[] =
+	"*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$2\r\nv1\r\n"
+	"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n"
+	"*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n"
+	"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n"
+	"*2\r\n$6\r\nEXISTS\r\n$2\r\nk1\r\n"
+	"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"
+	"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n"
+	"*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n"
+	"*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n"
+	"*2\r\n$7\r\nSLOWLOG\r\n$3\r\nLEN\r\n"
+	"*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"
+	"*2\r\n$3\r\nGET\r\n$1\r\nb\r\n";
+
+static void pf_run(int hints)
+{
+	char buf[sizeof pf_batch];
+	struct resp_parser p;
+	size_t off = 0, len = sizeof pf_batch - 1;
+	memcpy(buf, pf_batch, sizeof pf_batch);
+	resp_parser_init(&p);
+	fx.out.len = 0;
+	if (hints) {
+		kvs_prefetch_batch(&fx.c, buf, len);
+		/* All twelve requests have a second argument (SLOWLOG's is no key:
+		 * a hint that is never taken). */
+		ck_assert_uint_eq(fx.c.npf, 12);
+		ck_assert_ptr_eq(fx.c.pf[0].p, buf + strlen("*3\r\n$3\r\nSET\r\n$2\r\n"));
+		ck_assert_uint_eq(fx.c.pf[0].hash, kvs_hash64("k1", 2, fx.eng.ks.seed));
+		ck_assert_uint_eq(fx.c.pf[0].shard, kvs_key_shard("k1", 2));
+	}
+	while (off < len) {
+		size_t used = 0;
+		ck_assert_int_eq(resp_parse(&p, buf + off, len - off, NULL, &used), RESP_OK);
+		fx.c.argc = p.argc;
+		fx.c.argv = p.argv;
+		kvs_exec(&fx.c);
+		ck_assert_uint_eq(fx.c.locked, 0);
+		off += used;
+	}
+	if (hints)
+		ck_assert_uint_gt(fx.c.ipf, 0);   /* the hints were taken */
+	kvs_prefetch_end(&fx.c);
+	fx.c.argv = NULL;
+	resp_parser_free(&p);
+}
+
+START_TEST(pipelined_batch_with_prefetch_hints)
+{
+	const char want[] = "+OK\r\n$2\r\nv1\r\n+OK\r\n$-1\r\n:0\r\n+OK\r\n$2\r\nv1\r\n:1\r\n:2\r\n:0\r\n"
+			    "+OK\r\n$1\r\n2\r\n";
+	for (int hints = 1; hints >= 0; hints--) {
+		pf_run(hints);
+		ck_assert_msg(fx.out.len == strlen(want) && !memcmp(fx.out.data, want, fx.out.len),
+			      "hints=%d: %s", hints, fx_show(fx.out.data, fx.out.len));
+		EXPECT("$1\r\n2\r\n", "GET", "n");
+		EXPECT(":4\r\n", "DEL", "k1", "n", "a", "b");
+	}
+}
+END_TEST
+
 static Suite *string_suite(void)
 {
 	Suite *s = suite_create("t_string");
 	TCase *tc = tcase_create("commands");
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, get_set_basic);
+	tcase_add_test(tc, pipelined_batch_with_prefetch_hints);
 	tcase_add_test(tc, get_set_binary);
 	tcase_add_test(tc, set_same_size_in_place_and_resize);
 	tcase_add_test(tc, set_large_value);
