@@ -236,6 +236,21 @@ struct kvs_znode *kvs_zset_find(const struct kvs_zset *z, const char *m, size_t 
 	return slot == KVS_TABLE_NONE ? NULL : kvs_zset_node_of(kvs_table_at(&z->dict, slot));
 }
 
+/* In a descent at node y on level i, the next node compared is y's
+ * forward on level i or, if the search stops there, y's forward on level
+ * i - 1: ask for the second while the first is being fetched, so the two
+ * cache misses overlap. */
+static inline void zsl_prefetch_below(const struct kvs_znode *y, int i)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	if (i > 0 && LV(y, i - 1)->fwd)
+		__builtin_prefetch(LV(y, i - 1)->fwd);
+#else
+	(void)y;
+	(void)i;
+#endif
+}
+
 /* Link the allocated node x into the skiplist by its score and member
  * (Redis's zslInsert). */
 static void zsl_link(struct kvs_zset *z, struct kvs_znode *x)
@@ -246,9 +261,11 @@ static void zsl_link(struct kvs_zset *z, struct kvs_znode *x)
 	int level = (int)x->level;
 	for (int i = z->level - 1; i >= 0; i--) {
 		rank[i] = i == z->level - 1 ? 0 : rank[i + 1];
+		zsl_prefetch_below(y, i);
 		while (LV(y, i)->fwd && node_lt(LV(y, i)->fwd, x->score, m, len)) {
 			rank[i] += LV(y, i)->span;
 			y = LV(y, i)->fwd;
+			zsl_prefetch_below(y, i);
 		}
 		update[i] = y;
 	}
@@ -282,8 +299,11 @@ static void find_update(const struct kvs_zset *z, double score, const char *m, s
 {
 	struct kvs_znode *y = z->head;
 	for (int i = z->level - 1; i >= 0; i--) {
-		while (LV(y, i)->fwd && node_lt(LV(y, i)->fwd, score, m, len))
+		zsl_prefetch_below(y, i);
+		while (LV(y, i)->fwd && node_lt(LV(y, i)->fwd, score, m, len)) {
 			y = LV(y, i)->fwd;
+			zsl_prefetch_below(y, i);
+		}
 		update[i] = y;
 	}
 }
