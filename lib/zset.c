@@ -2,6 +2,7 @@
  * zset.c - skiplist + member index; see zset.h for the node layout.
  */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hash.h"
@@ -585,4 +586,67 @@ size_t kvs_zset_delete_ranks(struct kvs_zset *z, size_t start, size_t end)
 	}
 	kvs_table_maybe_shrink(&z->dict);
 	return removed;
+}
+
+int kvs_zset_check(const struct kvs_zset *z, char *err, size_t errlen)
+{
+	size_t n = 0;
+	const struct kvs_znode *prev = NULL;
+	int top = 1;
+	for (const struct kvs_znode *x = LV(z->head, 0)->fwd; x; x = LV(x, 0)->fwd) {
+		size_t len, plen;
+		const char *m = member_of(x, &len);
+		if (x->back != prev) {
+			snprintf(err, errlen, "member %zu: wrong back link", n);
+			return -1;
+		}
+		if (prev) {
+			const char *pm = member_of(prev, &plen);
+			if (prev->score > x->score ||
+			    (prev->score == x->score && kvs_zmember_cmp(pm, plen, m, len) >= 0)) {
+				snprintf(err, errlen, "member %zu: out of order", n);
+				return -1;
+			}
+		}
+		if (kvs_zset_find(z, m, len) != x) {
+			snprintf(err, errlen, "member %zu: not in the index", n);
+			return -1;
+		}
+		if ((int)x->level > top)
+			top = (int)x->level;
+		prev = x;
+		n++;
+	}
+	if (n != z->len || z->tail != prev || z->dict.used != n) {
+		snprintf(err, errlen, "length %zu, len %zu, index %zu, or tail wrong", n, z->len, z->dict.used);
+		return -1;
+	}
+	if (z->level != (n ? top : 1) || z->level > z->headcap) {
+		snprintf(err, errlen, "level %d wrong (tallest member %d)", z->level, top);
+		return -1;
+	}
+	/* Every level: spans adding up to the ranks, links only to nodes that
+	 * have the level. */
+	for (int i = 0; i < z->level; i++) {
+		size_t rank = 0;
+		const struct kvs_znode *y = z->head;
+		while (LV(y, i)->fwd) {
+			const struct kvs_znode *f = LV(y, i)->fwd;
+			rank += LV(y, i)->span;
+			if (kvs_zset_at(z, rank - 1) != f) {
+				snprintf(err, errlen, "level %d: span leads to rank %zu, not its forward node", i, rank);
+				return -1;
+			}
+			if ((int)f->level <= i) {
+				snprintf(err, errlen, "level %d: links a node of %u levels", i, f->level);
+				return -1;
+			}
+			y = f;
+		}
+		if (rank + LV(y, i)->span != n) {
+			snprintf(err, errlen, "level %d: last span %zu does not end at %zu", i, LV(y, i)->span, n);
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -137,6 +137,11 @@ size_t kvs_zset_delete_range(struct kvs_zset *z, const struct kvs_zrange *r);
 size_t kvs_zset_delete_lex(struct kvs_zset *z, const struct kvs_zlexrange *r);
 size_t kvs_zset_delete_ranks(struct kvs_zset *z, size_t start, size_t end);
 
+/* Check every structural invariant (order, spans, back links, cached
+ * forward scores, level count, length, member index). Returns 0, or -1
+ * with what is wrong in err. For tests: O(n * levels). */
+int kvs_zset_check(const struct kvs_zset *z, char *err, size_t errlen);
+
 /* Byte-wise member order (Redis's sdscmp): <0, 0, >0. */
 int kvs_zmember_cmp(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -1199,6 +1199,80 @@ START_TEST(bzpop_served)
 }
 END_TEST
 
+/* Random inserts, score changes (in place and moving, on short and tall
+ * nodes), deletions of members, score ranges and rank ranges, and a copy:
+ * after every step the skiplist is checked whole (order, spans, back
+ * links, levels, index). Few distinct scores, so
+ * ties (ordered by member) are common. */
+START_TEST(skiplist_invariants_under_random_operations)
+{
+	struct kvs_zset *z = kvs_zset_new(42);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char err[200], m[16];
+	size_t present = 0;
+	for (int step = 0; step < 4000; step++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int len = snprintf(m, sizeof m, "m%u", (unsigned)(x % 300));
+		double score = (double)((x >> 20) % 40) - 10;
+		struct kvs_znode *n = kvs_zset_find(z, m, (size_t)len);
+		switch ((x >> 40) % 8) {
+		case 0: case 1: case 2:
+			if (!n) {
+				kvs_zset_insert(z, score, m, (size_t)len, x >> 8);
+				present++;
+			}
+			break;
+		case 3: case 4:
+			if (n)   /* anywhere, or a nudge that may keep its place */
+				kvs_zset_set_score(z, n, (x >> 50) & 1 ? score : n->score + 0.5);
+			break;
+		case 5:
+			if (n) {
+				kvs_zset_delete(z, n);
+				present--;
+			}
+			break;
+		case 6: {
+			struct kvs_zrange r = { score, score + 1, 0, (int)((x >> 45) & 1) };
+			if ((x >> 52) % 8 == 0)
+				present -= kvs_zset_delete_range(z, &r);
+			break;
+		}
+		default:
+			if ((x >> 52) % 16 == 0 && z->len > 10)
+				present -= kvs_zset_delete_ranks(z, 3, 5);
+			break;
+		}
+		ck_assert_uint_eq(z->len, present);
+		ck_assert_msg(kvs_zset_check(z, err, sizeof err) == 0, "step %d: %s", step, err);
+	}
+	ck_assert_uint_gt(present, 50);
+	struct kvs_zset *d = kvs_zset_dup(z);
+	ck_assert_msg(kvs_zset_check(d, err, sizeof err) == 0, "copy: %s", err);
+	ck_assert_uint_eq(d->len, z->len);
+	kvs_zset_free(d);
+	kvs_zset_free(z);
+}
+END_TEST
+
+/* The checker itself notices a broken structure. */
+START_TEST(skiplist_check_catches_disorder)
+{
+	struct kvs_zset *z = kvs_zset_new(7);
+	char err[200];
+	kvs_zset_insert(z, 1, "a", 1, 0);
+	struct kvs_znode *b = kvs_zset_insert(z, 2, "b", 1, 0);
+	ck_assert_int_eq(kvs_zset_check(z, err, sizeof err), 0);
+	b->score = 0;   /* behind the skiplist's back */
+	ck_assert_int_eq(kvs_zset_check(z, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "out of order"));
+	b->score = 2;
+	kvs_zset_free(z);
+}
+END_TEST
+
 static Suite *zset_suite(void)
 {
 	Suite *s = suite_create("t_zset");
@@ -1232,6 +1306,8 @@ static Suite *zset_suite(void)
 	suite_add_tcase(s, tc);
 
 	TCase *tz = tcase_create("skiplist");
+	tcase_add_test(tz, skiplist_invariants_under_random_operations);
+	tcase_add_test(tz, skiplist_check_catches_disorder);
 	tcase_add_loop_test(tz, skiplist_vs_model, 0, 4);
 	suite_add_tcase(s, tz);
 
