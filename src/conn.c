@@ -126,6 +126,8 @@ static void unqueue_flush(struct conn *c)
 		c->w->flush = c->fnext;
 	if (c->fnext)
 		c->fnext->fprev = c->fprev;
+	else
+		c->w->flush_tail = c->fprev;
 	c->fnext = c->fprev = NULL;
 	c->to_flush = 0;
 }
@@ -407,11 +409,15 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	    !c->to_flush && !c->writing) {
 		struct worker *w = c->w;
 		c->to_flush = 1;
-		c->fprev = NULL;
-		c->fnext = w->flush;
-		if (w->flush)
-			w->flush->fprev = c;
-		w->flush = c;
+		/* First read, first written: each request then waits about
+		 * one pass, none the whole pass plus all the writes. */
+		c->fnext = NULL;
+		c->fprev = w->flush_tail;
+		if (w->flush_tail)
+			w->flush_tail->fnext = c;
+		else
+			w->flush = c;
+		w->flush_tail = c;
 	}
 	if (c->out.len - c->out_off > OUT_HIGHWATER)
 		event_del(c->rev);

@@ -37,7 +37,7 @@ struct worker {
 	_Atomic int resume_pending;
 	_Atomic int stop;
 	struct conn *conns;          /* this worker's connections */
-	struct conn *flush;          /* conns with replies to write after this loop pass */
+	struct conn *flush, *flush_tail; /* conns with replies to write after this loop pass, in the order they were read */
 	struct conn *mail;           /* conns with outbox bytes (qlock) */
 	struct kvs_stats stats;      /* read by INFO from other threads */
 	uint64_t net_input_bytes, net_output_bytes;
