@@ -47,10 +47,22 @@ void kvs_keyspace_destroy(struct kvs_keyspace *ks)
 	}
 }
 
+static inline unsigned gone_slot(uint64_t hash) { return (unsigned)(hash >> 56) % KVS_GONE_SLOTS; }
+
+int ks_maybe_removed_since(const struct kvs_keyspace *ks, const struct kvs_key *k, uint64_t since)
+{
+	const struct kvs_shard *s = &ks->shard[k->shard];
+	return s->gone_all > since || s->gone[gone_slot(k->hash)] > since;
+}
+
 static void notify(struct kvs_keyspace *ks, struct kvs_shard *s, int db, enum kvs_change what,
 		   const char *key, size_t klen, const struct kvs_entry *e)
 {
 	s->dirty++;
+	if (what == KVS_CHG_DELETE || what == KVS_CHG_EXPIRED)
+		s->gone[gone_slot(kvs_hash64(key, klen, ks->seed))] = s->dirty;
+	else if (what == KVS_CHG_FLUSH)
+		s->gone_all = s->dirty;
 	if (s->blocked && key)
 		kvs_block_key_changed(s, db, key, klen);
 	if (ks->on_change)
@@ -233,7 +245,7 @@ void ks_swapdb_locked(struct kvs_keyspace *ks, int a, int b)
 		s->nexpires[a] = s->nexpires[b];
 		s->nexpires[b] = ne;
 		s->expire_cursor[a] = s->expire_cursor[b] = 0;
-		s->dirty++;
+		s->gone_all = ++s->dirty;
 	}
 }
 

@@ -47,6 +47,8 @@ enum kvs_change { KVS_CHG_WRITE, KVS_CHG_DELETE, KVS_CHG_EXPIRED, KVS_CHG_FLUSH 
 typedef void kvs_change_fn(void *arg, unsigned shard, int db, enum kvs_change what,
 			   const char *key, size_t klen, const struct kvs_entry *e);
 
+#define KVS_GONE_SLOTS 256
+
 struct kvs_shard {
 	pthread_mutex_t lock;
 	struct kvs_table *db;        /* ndb tables; owned */
@@ -54,6 +56,11 @@ struct kvs_shard {
 	uint64_t *expire_cursor;     /* per db: active-expiry sweep position */
 	uint64_t hlc;                /* shard clock (hlc.h) */
 	uint64_t dirty;              /* changes since start */
+	/* For WATCH on a key that is missing (t_multi.c): the value of dirty
+	 * at the last removal of a key whose hash falls in each slot, and at
+	 * the last FLUSH or SWAPDB of any of the shard's databases. */
+	uint64_t gone[KVS_GONE_SLOTS];
+	uint64_t gone_all;
 	uint64_t expired;            /* keys reclaimed by expiry (lazy + active) */
 	uint64_t evicted;            /* keys evicted for maxmemory */
 	uint64_t expire_stale_pct;   /* last sweep: expired % of visited keys */
@@ -109,6 +116,7 @@ static inline struct kvs_shard *ks_shard(struct kvs_keyspace *ks, const struct k
 	return &ks->shard[k->shard];
 }
 static inline void ks_lock(struct kvs_keyspace *ks, unsigned i) { pthread_mutex_lock(&ks->shard[i].lock); }
+static inline uint64_t ks_change_count(const struct kvs_keyspace *ks, unsigned shard) { return ks->shard[shard].dirty; }
 static inline void ks_unlock(struct kvs_keyspace *ks, unsigned i) { pthread_mutex_unlock(&ks->shard[i].lock); }
 
 /* Look key up in db. A key whose deadline is <= now is deleted (lazy
@@ -130,6 +138,16 @@ void ks_written(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t
 /* Delete the entry at slot and free it. */
 void ks_delete_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size_t slot,
 		  enum kvs_change why, uint64_t now);
+/* WATCH of a missing key. ks_change_count() is a shard's change counter
+ * (monotonic); ks_maybe_removed_since() tells whether key k may have been
+ * removed from any database of its shard (deleted, expired, moved, renamed
+ * away, flushed, swapped away) after the counter read `since`: always 1 if
+ * it was, sometimes 1 if only another key sharing its slot (1/256 of the
+ * shard's keys) was, or a database was flushed or swapped. Shard lock
+ * held. */
+static inline uint64_t ks_change_count(const struct kvs_keyspace *ks, unsigned shard);
+int ks_maybe_removed_since(const struct kvs_keyspace *ks, const struct kvs_key *k, uint64_t since);
+
 /* Detach the entry at slot without freeing it (RENAME, MOVE); the caller
  * owns the result. Counts as a delete of the key. */
 struct kvs_entry *ks_take_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k,

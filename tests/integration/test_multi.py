@@ -89,6 +89,35 @@ def test_watch_sees_delete_expire_and_flush(server, c):
     assert c.call("UNWATCH") == "OK"
 
 
+def test_watch_missing_key_created_and_removed_aborts(server, c):
+    """Missing at WATCH and missing again at EXEC, but created and removed in
+    between (deleted, or expired): Redis aborts, as the key was touched."""
+    c.call("DEL", "wm")
+    assert c.call("WATCH", "wm") == "OK"
+    with server.conn() as other:
+        assert other.call("SET", "wm", "1") == "OK"
+        assert other.call("DEL", "wm") == 1
+    assert c.call("MULTI") == "OK"
+    c.call("SET", "wm", "mine")
+    assert c.call("EXEC") is None
+    assert c.call("GET", "wm") is None
+
+    assert c.call("WATCH", "wm") == "OK"
+    with server.conn() as other:
+        assert other.call("SET", "wm", "1", "PX", "30") == "OK"
+    deadline_wait(lambda: c.call("EXISTS", "wm") == 0, what="wm to expire")
+    assert c.call("MULTI") == "OK"
+    c.call("SET", "wm", "mine")
+    assert c.call("EXEC") is None
+
+    # Left alone, a watched missing key lets the transaction run.
+    assert c.call("WATCH", "wm") == "OK"
+    assert c.call("MULTI") == "OK"
+    c.call("SET", "wm", "mine")
+    assert c.call("EXEC") == ["OK"]
+    assert c.call("GET", "wm") == b"mine"
+
+
 def test_exec_is_atomic_for_concurrent_readers(server):
     """Two counters in different shards are moved together in MULTI; a
     reader on other connections must never see their sum change."""

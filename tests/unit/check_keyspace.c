@@ -254,6 +254,43 @@ START_TEST(test_swapdb_and_flush)
 }
 END_TEST
 
+/* What WATCH of a missing key relies on: a removal of the key after the
+ * change count was read is always reported; nothing happening to the
+ * shard is not; a flush of any database is (conservatively). */
+START_TEST(test_maybe_removed_since)
+{
+	struct kvs_key k;
+	size_t slot;
+	kvs_key_init(&ks, &k, "gone", 4);
+	uint64_t since = ks_change_count(&ks, k.shard);
+	ck_assert_int_eq(ks_maybe_removed_since(&ks, &k, since), 0);
+	put(0, "gone", "v", 0);
+	ck_assert_int_eq(ks_maybe_removed_since(&ks, &k, since), 0);   /* created, still there */
+	ks_lock(&ks, k.shard);
+	ck_assert_ptr_nonnull(ks_find(&ks, 0, &k, tenv.now_ms, &slot));
+	ks_delete_at(&ks, 0, &k, slot, KVS_CHG_DELETE, tenv.now_ms);
+	ck_assert_int_eq(ks_maybe_removed_since(&ks, &k, since), 1);
+	since = ks_change_count(&ks, k.shard);
+	ck_assert_int_eq(ks_maybe_removed_since(&ks, &k, since), 0);
+	ks_unlock(&ks, k.shard);
+	/* Expiry is a removal too (found expired by a lookup). */
+	put(0, "gone", "v", tenv.now_ms + 10);
+	tenv.now_ms += 20;
+	ks_lock(&ks, k.shard);
+	ck_assert_ptr_null(ks_find(&ks, 0, &k, tenv.now_ms, NULL));
+	ck_assert_int_eq(ks_maybe_removed_since(&ks, &k, since), 1);
+	since = ks_change_count(&ks, k.shard);
+	ks_unlock(&ks, k.shard);
+	/* A flush of another database of the shard: conservatively yes. */
+	put(5, "gone", "v", 0);
+	ks_lock(&ks, k.shard);
+	since = ks_change_count(&ks, k.shard);
+	ks_flush_shard(&ks, k.shard, 5, tenv.now_ms);
+	ck_assert_int_eq(ks_maybe_removed_since(&ks, &k, since), 1);
+	ks_unlock(&ks, k.shard);
+}
+END_TEST
+
 START_TEST(test_init_rejects_bad_args)
 {
 	struct kvs_keyspace k2;
@@ -269,6 +306,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_put_get_replace);
+	tcase_add_test(tc, test_maybe_removed_since);
 	tcase_add_test(tc, test_many_keys_and_delete);
 	tcase_add_test(tc, test_stamps_monotonic_with_node_id);
 	tcase_add_test(tc, test_lazy_expiry);
