@@ -330,6 +330,10 @@ static void process_input(struct conn *c)
 		kvs_prefetch_batch(&c->cl, c->in.data + c->in_off, c->in.len - c->in_off);
 	while (c->in_off < c->in.len && !(c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP | KVS_CL_BLOCKED))) {
 		size_t used = 0;
+		/* A deep pipeline: past the keys hinted so far, hint the next
+		 * ones. */
+		if (c->cl.npf == KVS_PF_MAX && c->in.data + c->in_off > c->cl.pf[KVS_PF_MAX - 1].p)
+			kvs_prefetch_batch(&c->cl, c->in.data + c->in_off, c->in.len - c->in_off);
 		lim.unauth = !(c->cl.flags & KVS_CL_AUTHED);
 		lim.max_multibulk = lim.unauth ? 10 : INT32_MAX;
 		enum resp_status st = resp_parse(&c->parser, c->in.data + c->in_off, c->in.len - c->in_off,
