@@ -161,7 +161,7 @@ void kvs_call(struct kvs_client *c, const struct kvs_cmd *cmd)
 			const struct resp_arg *a = &c->argv[cmd->first_key];
 			while (c->ipf < c->npf && c->pf[c->ipf].p < a->p)
 				c->ipf++;
-			if (c->ipf < c->npf && c->pf[c->ipf].p == a->p && cmd->first_key == 1) {
+			if (c->ipf < c->npf && c->pf[c->ipf].p == a->p) {
 				c->kcache_shard = c->pf[c->ipf].shard;
 				c->kcache_hash = c->pf[c->ipf].hash;
 			} else {

@@ -55,14 +55,14 @@ int ks_maybe_removed_since(const struct kvs_keyspace *ks, const struct kvs_key *
 	return s->gone_all > since || s->gone[gone_slot(k->hash)] > since;
 }
 
+/* A key with this hash left the shard (call after notify, which counts
+ * the change). */
+static inline void mark_gone(struct kvs_shard *s, uint64_t hash) { s->gone[gone_slot(hash)] = s->dirty; }
+
 static void notify(struct kvs_keyspace *ks, struct kvs_shard *s, int db, enum kvs_change what,
 		   const char *key, size_t klen, const struct kvs_entry *e)
 {
 	s->dirty++;
-	if (what == KVS_CHG_DELETE || what == KVS_CHG_EXPIRED)
-		s->gone[gone_slot(kvs_hash64(key, klen, ks->seed))] = s->dirty;
-	else if (what == KVS_CHG_FLUSH)
-		s->gone_all = s->dirty;
 	if (s->blocked && key)
 		kvs_block_key_changed(s, db, key, klen);
 	if (ks->on_change)
@@ -91,6 +91,7 @@ static void expired_delete(struct kvs_keyspace *ks, struct kvs_shard *s, int db,
 	/* The key bytes live in e: notify before freeing it. */
 	kvs_hlc_tick(&s->hlc, now, ks->node_id);
 	notify(ks, s, db, KVS_CHG_EXPIRED, k, klen, NULL);
+	mark_gone(s, kvs_hash64(k, klen, ks->seed));
 	kvs_entry_free(e);
 }
 
@@ -167,6 +168,7 @@ struct kvs_entry *ks_take_at(struct kvs_keyspace *ks, int db, const struct kvs_k
 	kvs_table_remove_at(t, slot);
 	kvs_hlc_tick(&s->hlc, now, ks->node_id);
 	notify(ks, s, db, KVS_CHG_DELETE, k->p, k->len, NULL);
+	mark_gone(s, k->hash);
 	return e;
 }
 
@@ -187,6 +189,7 @@ void ks_delete_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size
 	kvs_table_remove_at(t, slot);
 	kvs_hlc_tick(&s->hlc, now, ks->node_id);
 	notify(ks, s, db, why, k->p, k->len, NULL);
+	mark_gone(s, k->hash);
 	kvs_entry_free(e);
 }
 
@@ -221,6 +224,7 @@ void ks_flush_shard(struct kvs_keyspace *ks, unsigned shard, int db, uint64_t no
 	s->expire_cursor[db] = 0;
 	kvs_hlc_tick(&s->hlc, now, ks->node_id);
 	notify(ks, s, db, KVS_CHG_FLUSH, NULL, 0, NULL);
+	s->gone_all = s->dirty;
 }
 
 void ks_swapdb(struct kvs_keyspace *ks, int a, int b)

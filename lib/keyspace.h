@@ -145,7 +145,6 @@ void ks_delete_at(struct kvs_keyspace *ks, int db, const struct kvs_key *k, size
  * it was, sometimes 1 if only another key sharing its slot (1/256 of the
  * shard's keys) was, or a database was flushed or swapped. Shard lock
  * held. */
-static inline uint64_t ks_change_count(const struct kvs_keyspace *ks, unsigned shard);
 int ks_maybe_removed_since(const struct kvs_keyspace *ks, const struct kvs_key *k, uint64_t since);
 
 /* Detach the entry at slot without freeing it (RENAME, MOVE); the caller

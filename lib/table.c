@@ -8,12 +8,15 @@
 #define CTRL_DELETED 0xfe
 /* Slots ahead of the walk whose entries kvs_table_scan prefetches. */
 #define SCAN_PREFETCH 12
-#if defined(__GNUC__) || defined(__clang__)
-#define KVS_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define KVS_PREFETCH(p) ((void)(p))
-#endif
 #define MIN_CAP      8
+
+/* An entry is about to be read: its first two lines (a small entry's key
+ * and value often straddle the first one's end). */
+static inline void prefetch_entry(const struct kvs_entry *e)
+{
+	KVS_PREFETCH(e);
+	KVS_PREFETCH((const char *)e + 64);
+}
 
 static inline size_t home_of(uint64_t h, size_t cap)
 {
@@ -108,7 +111,7 @@ static void rehash(struct kvs_table *t, size_t newcap)
 		 * whole resize waits for memory once per entry (a shard of 60k
 		 * keys: milliseconds in some client's latency). */
 		if (i + SCAN_PREFETCH < old.cap && kvs_table_live(&old, i + SCAN_PREFETCH))
-			KVS_PREFETCH(SLOT(&old, i + SCAN_PREFETCH));
+			prefetch_entry(SLOT(&old, i + SCAN_PREFETCH));
 		if (!kvs_table_live(&old, i))
 			continue;
 		struct kvs_entry *e = SLOT(&old, i);
@@ -175,11 +178,8 @@ void kvs_table_prefetch_entries(const struct kvs_table *t, uint64_t h)
 		unsigned char c = CTRL(t, i);
 		if (c == CTRL_EMPTY)
 			return;
-		if (c == tag) {
-			const char *e = (const char *)SLOT(t, i);
-			KVS_PREFETCH(e);
-			KVS_PREFETCH(e + 64);
-		}
+		if (c == tag)
+			prefetch_entry(SLOT(t, i));
 		if (++i == t->cap)
 			i = 0;
 	}
@@ -259,13 +259,8 @@ void kvs_table_scan(const struct kvs_table *t, uint64_t *cursor, size_t count,
 		 * (SCAN, a snapshot) waits for memory once per window, not once
 		 * per entry. */
 		size_t pj = (i + SCAN_PREFETCH) % t->cap;
-		if (!(CTRL(t, pj) & 0x80)) {
-			/* Two lines: a small entry's key and value often
-			 * straddle the first one's end. */
-			const char *pe = (const char *)SLOT(t, pj);
-			KVS_PREFETCH(pe);
-			KVS_PREFETCH(pe + 64);
-		}
+		if (!(CTRL(t, pj) & 0x80))
+			prefetch_entry(SLOT(t, pj));
 		if (i >= e && c == CTRL_EMPTY)
 			break;
 		if (!(c & 0x80)) {

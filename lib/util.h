@@ -8,6 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Ask the CPU to start loading the cache line at p (a hint: never faults,
+ * whatever p is). */
+#if defined(__GNUC__) || defined(__clang__)
+#define KVS_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define KVS_PREFETCH(p) ((void)(p))
+#endif
+
 /* Allocation that aborts with a message on failure; result owned by caller. */
 void *kvs_malloc(size_t n);
 void *kvs_calloc(size_t n, size_t size);

@@ -243,13 +243,8 @@ struct kvs_znode *kvs_zset_find(const struct kvs_zset *z, const char *m, size_t 
  * cache misses overlap. */
 static inline void zsl_prefetch_below(const struct kvs_znode *y, int i)
 {
-#if defined(__GNUC__) || defined(__clang__)
 	if (i > 0 && LV(y, i - 1)->fwd)
-		__builtin_prefetch(LV(y, i - 1)->fwd);
-#else
-	(void)y;
-	(void)i;
-#endif
+		KVS_PREFETCH(LV(y, i - 1)->fwd);
 }
 
 /* Link the allocated node x into the skiplist by its score and member

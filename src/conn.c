@@ -118,6 +118,22 @@ void conn_attach(struct conn *c)
 	w->conns = c;
 }
 
+/* Onto the worker's flush list, at the end. First read, first written:
+ * each request then waits about one pass, none the whole pass plus all
+ * the writes. */
+static void queue_flush(struct conn *c)
+{
+	struct worker *w = c->w;
+	c->to_flush = 1;
+	c->fnext = NULL;
+	c->fprev = w->flush_tail;
+	if (w->flush_tail)
+		w->flush_tail->fnext = c;
+	else
+		w->flush = c;
+	w->flush_tail = c;
+}
+
 static void unqueue_flush(struct conn *c)
 {
 	if (c->fprev)
@@ -410,19 +426,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	 * client of each connection then gets its replies in one burst with
 	 * the others', and wakes up once for many of them. */
 	if ((c->out.len > c->out_off || (c->cl.flags & (KVS_CL_CLOSE_AFTER | KVS_CL_CLOSE_ASAP))) &&
-	    !c->to_flush && !c->writing) {
-		struct worker *w = c->w;
-		c->to_flush = 1;
-		/* First read, first written: each request then waits about
-		 * one pass, none the whole pass plus all the writes. */
-		c->fnext = NULL;
-		c->fprev = w->flush_tail;
-		if (w->flush_tail)
-			w->flush_tail->fnext = c;
-		else
-			w->flush = c;
-		w->flush_tail = c;
-	}
+	    !c->to_flush && !c->writing)
+		queue_flush(c);
 	if (c->out.len - c->out_off > OUT_HIGHWATER)
 		event_del(c->rev);
 }

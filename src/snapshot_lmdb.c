@@ -523,13 +523,12 @@ static int sink_chunk(void *arg, uint64_t seq, const void *p, size_t n)
 			atomic_store(&w->sv->discard, 1);
 			return -1;
 		}
-		if (w->sv->pause)
-			w->sv->pause(w->sv->pause_arg);
 		start_writeback(w, dst, len);
 		if (w->sv->pause)
 			w->sv->pause(w->sv->pause_arg);
 	}
-	drop_pages(val.mv_data, n);
+	if (!w->map)    /* copied through the mapping: give the pages back */
+		drop_pages(val.mv_data, n);
 	return 0;
 }
 
@@ -678,7 +677,6 @@ static void close_writer(struct writer_ctx *w)
  * keys, so at 1/7 of a busy core it still ends within a second. */
 struct pacer {
 	struct server *s;
-	uint64_t burst_ns, rest_ns;
 	uint64_t since;     /* thread CPU time at the end of the last pause */
 	uint64_t cmds;      /* commands processed, as of the last pause */
 };
@@ -701,8 +699,6 @@ static uint64_t commands_now(struct server *s)
 static void pacer_init(struct pacer *p, struct server *s)
 {
 	p->s = s;
-	p->burst_ns = (uint64_t)BURST_US * 1000u;
-	p->rest_ns = (uint64_t)REST_US * 1000u;
 	p->cmds = commands_now(s);
 	p->since = thread_cpu_ns();
 #if defined(__linux__) && defined(PR_SET_TIMERSLACK)
@@ -714,11 +710,11 @@ static void pacer_init(struct pacer *p, struct server *s)
 static void saver_pause(void *arg)
 {
 	struct pacer *p = arg;
-	if (thread_cpu_ns() - p->since < p->burst_ns)
+	if (thread_cpu_ns() - p->since < (uint64_t)BURST_US * 1000u)
 		return;
 	uint64_t cmds = commands_now(p->s);
-	if (cmds != p->cmds && p->rest_ns) {
-		struct timespec ts = { 0, (long)p->rest_ns };
+	if (cmds != p->cmds) {
+		struct timespec ts = { 0, (long)REST_US * 1000 };
 		p->cmds = cmds;
 		nanosleep(&ts, NULL);
 	} else {
