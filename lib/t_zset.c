@@ -367,7 +367,7 @@ static void cmd_zcount(struct kvs_client *c)
 	}
 	struct kvs_zset *z = read_zset(c, &wrong);
 	if (!wrong)
-		reply_int(c, z ? span_count(z, kvs_zset_first_in(z, &r), kvs_zset_last_in(z, &r)) : 0);
+		reply_int(c, z ? span_count(z, kvs_zset_first_in(z, &r, NULL), kvs_zset_last_in(z, &r, NULL)) : 0);
 }
 
 static void cmd_zlexcount(struct kvs_client *c)
@@ -380,7 +380,7 @@ static void cmd_zlexcount(struct kvs_client *c)
 	}
 	struct kvs_zset *z = read_zset(c, &wrong);
 	if (!wrong)
-		reply_int(c, z ? span_count(z, kvs_zset_first_in_lex(z, &r), kvs_zset_last_in_lex(z, &r)) : 0);
+		reply_int(c, z ? span_count(z, kvs_zset_first_in_lex(z, &r, NULL), kvs_zset_last_in_lex(z, &r, NULL)) : 0);
 }
 
 /* ---- ZRANGE and friends ------------------------------------------------------------ */
@@ -471,6 +471,7 @@ static int zrange_within(const struct zrange_req *q, const struct kvs_znode *x)
 static struct kvs_znode **zrange_collect(const struct kvs_zset *z, const struct zrange_req *q, size_t *n)
 {
 	struct kvs_znode **v = NULL, *x;
+	struct kvs_zit it;
 	size_t cap = 0;
 	int rev = q->dir == DIR_REV;
 	long long llen = (long long)z->len;
@@ -489,8 +490,8 @@ static struct kvs_znode **zrange_collect(const struct kvs_zset *z, const struct 
 			end = llen - 1;
 		*n = (size_t)(end - start + 1);
 		v = kvs_malloc(*n * sizeof *v);
-		x = kvs_zset_at(z, (size_t)(rev ? llen - 1 - start : start));
-		for (size_t i = 0; i < *n; i++, x = rev ? kvs_znode_prev(x) : kvs_znode_next(x))
+		x = kvs_zset_at(z, (size_t)(rev ? llen - 1 - start : start), &it);
+		for (size_t i = 0; i < *n; i++, x = rev ? kvs_zit_prev(&it) : kvs_zit_next(&it))
 			v[i] = x;
 		return v;
 	}
@@ -498,18 +499,18 @@ static struct kvs_znode **zrange_collect(const struct kvs_zset *z, const struct 
 	if (q->offset < 0 || (q->offset > 0 && q->offset >= llen))
 		return NULL;
 	if (q->type == RT_SCORE)
-		x = rev ? kvs_zset_last_in(z, &q->score) : kvs_zset_first_in(z, &q->score);
+		x = rev ? kvs_zset_last_in(z, &q->score, &it) : kvs_zset_first_in(z, &q->score, &it);
 	else
-		x = rev ? kvs_zset_last_in_lex(z, &q->lex) : kvs_zset_first_in_lex(z, &q->lex);
+		x = rev ? kvs_zset_last_in_lex(z, &q->lex, &it) : kvs_zset_first_in_lex(z, &q->lex, &it);
 	for (long long skip = q->offset; x && skip > 0; skip--)
-		x = rev ? kvs_znode_prev(x) : kvs_znode_next(x);
+		x = rev ? kvs_zit_prev(&it) : kvs_zit_next(&it);
 	for (long long left = q->limit; x && left != 0 && zrange_within(q, x); left--) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = kvs_realloc(v, cap * sizeof *v);
 		}
 		v[(*n)++] = x;
-		x = rev ? kvs_znode_prev(x) : kvs_znode_next(x);
+		x = rev ? kvs_zit_prev(&it) : kvs_zit_next(&it);
 	}
 	return v;
 }
@@ -672,7 +673,7 @@ static int zpop_generic(struct kvs_client *c, int first, int nkeys, int max, lon
 		reply_array(c, n);
 	}
 	while (n-- > 0) {
-		struct kvs_znode *x = max ? kvs_zset_last(z) : kvs_zset_first(z);
+		struct kvs_znode *x = max ? kvs_zset_last(z, NULL) : kvs_zset_first(z, NULL);
 		size_t len;
 		const char *m = kvs_znode_member(x, &len);
 		if (shape == POP_NESTED || shape == POP_MPOP)
@@ -859,7 +860,8 @@ static const char *zset_encoding(const void *o)
 /* SORT: members by ascending score, with their scores. */
 static void zset_foreach(const void *o, kvs_elem_fn *fn, void *arg)
 {
-	for (struct kvs_znode *x = kvs_zset_first(o); x; x = kvs_znode_next(x)) {
+	struct kvs_zit it;
+	for (struct kvs_znode *x = kvs_zset_first(o, &it); x; x = kvs_zit_next(&it)) {
 		size_t len;
 		const char *m = kvs_znode_member(x, &len);
 		fn(arg, m, len, x->score);
@@ -874,7 +876,8 @@ static size_t zset_save(const void *o, struct kvs_buf *out)
 	size_t start = out->len;
 	kvs_buf_putc(out, (char)(z->compact != 0));
 	kvs_snap_put_varint(out, z->len);
-	for (struct kvs_znode *x = kvs_zset_first(z); x; x = kvs_znode_next(x)) {
+	struct kvs_zit it;
+	for (struct kvs_znode *x = kvs_zset_first(z, &it); x; x = kvs_zit_next(&it)) {
 		size_t len;
 		uint64_t bits;
 		const char *m = kvs_znode_member(x, &len);
@@ -885,16 +888,6 @@ static size_t zset_save(const void *o, struct kvs_buf *out)
 		kvs_buf_append(out, m, len);
 	}
 	return out->len - start;
-}
-
-/* Skiplist levels want random bits; a loader has no RNG, so it draws them
- * from a hash of the seed and the position (splitmix64). */
-static uint64_t level_bits(uint64_t seed, uint64_t i)
-{
-	uint64_t x = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
 }
 
 static void *zset_load(const unsigned char *p, size_t len, uint64_t seed)
@@ -915,7 +908,7 @@ static void *zset_load(const unsigned char *p, size_t len, uint64_t seed)
 			kvs_zset_free(z);
 			return NULL;
 		}
-		struct kvs_znode *x = kvs_zset_insert(z, score, m, (size_t)ml, level_bits(seed, i));
+		struct kvs_znode *x = kvs_zset_insert(z, score, m, (size_t)ml);
 		kvs_znode_entry(x)->stamp = stamp;
 	}
 	if (in.p != in.end) {

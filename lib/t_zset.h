@@ -21,12 +21,12 @@ static inline struct kvs_zset *zset_create(struct kvs_client *c)
 	return kvs_zset_new(c->eng->ks.seed);
 }
 
-/* Insert a member (absent) with a fresh level and a fresh HLC stamp from
- * the shard of the key k that owns the set. */
+/* Insert a member (absent) with a fresh HLC stamp from the shard of the
+ * key k that owns the set. */
 static inline struct kvs_znode *zset_add(struct kvs_client *c, const struct kvs_key *k, struct kvs_zset *z,
 					 double score, const char *m, size_t len)
 {
-	struct kvs_znode *n = kvs_zset_insert(z, score, m, len, kvs_env_random(c->eng->env));
+	struct kvs_znode *n = kvs_zset_insert(z, score, m, len);
 	kvs_znode_entry(n)->stamp = kvs_hlc_tick(&c->eng->ks.shard[k->shard].hlc, c->now, c->eng->ks.node_id);
 	return n;
 }

@@ -84,7 +84,8 @@ static void src_each(const struct zsrc *s, src_fn *fn, void *arg)
 	size_t len;
 	const char *m;
 	if (s->z) {
-		for (struct kvs_znode *x = kvs_zset_first(s->z); x; x = kvs_znode_next(x)) {
+		struct kvs_zit it;
+		for (struct kvs_znode *x = kvs_zset_first(s->z, &it); x; x = kvs_zit_next(&it)) {
 			m = kvs_znode_member(x, &len);
 			if (fn(arg, m, len, x->score))
 				return;
@@ -284,8 +285,9 @@ static void zop_generic(struct kvs_client *c, enum zop op, int store, int card)
 		zset_store(c, &dk, r.d);
 		reply_int(c, n);
 	} else {
+		struct kvs_zit it;
 		zreply_header(c, (long long)r.d->len, q.withscores);
-		for (struct kvs_znode *x = kvs_zset_first(r.d); x; x = kvs_znode_next(x))
+		for (struct kvs_znode *x = kvs_zset_first(r.d, &it); x; x = kvs_zit_next(&it))
 			zreply_node(c, x, q.withscores);
 		kvs_zset_free(r.d);
 	}
@@ -338,7 +340,7 @@ static void pick_sparse(struct kvs_client *c, const struct kvs_zset *z, size_t c
 			continue;
 		seen[h] = r;
 		got++;
-		reply_random(c, kvs_zset_at(z, r), withscores);
+		reply_random(c, kvs_zset_at(z, r, NULL), withscores);
 	}
 	free(seen);
 }
@@ -349,7 +351,8 @@ static void pick_dense(struct kvs_client *c, const struct kvs_zset *z, size_t co
 {
 	struct kvs_znode **v = kvs_malloc(count * sizeof *v);
 	size_t need = count, left = z->len, n = 0;
-	for (struct kvs_znode *x = kvs_zset_first(z); x && need; x = kvs_znode_next(x), left--)
+	struct kvs_zit it;
+	for (struct kvs_znode *x = kvs_zset_first(z, &it); x && need; x = kvs_zit_next(&it), left--)
 		if (kvs_env_random(c->eng->env) % left < need) {
 			v[n++] = x;
 			need--;
@@ -387,12 +390,13 @@ static void zrandmember_count(struct kvs_client *c, long long l, int withscores)
 	if (l < 0 || count == 1) {   /* with repetitions (or just one) */
 		zreply_header(c, (long long)count, withscores);
 		for (unsigned long long i = 0; i < count; i++)
-			reply_random(c, kvs_zset_at(z, (size_t)(kvs_env_random(c->eng->env) % z->len)), withscores);
+			reply_random(c, kvs_zset_at(z, (size_t)(kvs_env_random(c->eng->env) % z->len), NULL), withscores);
 		return;
 	}
 	if (count >= z->len) {
+		struct kvs_zit it;
 		zreply_header(c, (long long)z->len, withscores);
-		for (struct kvs_znode *x = kvs_zset_first(z); x; x = kvs_znode_next(x))
+		for (struct kvs_znode *x = kvs_zset_first(z, &it); x; x = kvs_zit_next(&it))
 			reply_random(c, x, withscores);
 		return;
 	}
@@ -435,7 +439,7 @@ static void cmd_zrandmember(struct kvs_client *c)
 	else if (!is_zset(e))
 		reply_wrongtype(c);
 	else
-		reply_random(c, kvs_zset_at(zset_of(e), (size_t)(kvs_env_random(c->eng->env) % zset_of(e)->len)),
+		reply_random(c, kvs_zset_at(zset_of(e), (size_t)(kvs_env_random(c->eng->env) % zset_of(e)->len), NULL),
 			     0);
 }
 
@@ -529,7 +533,8 @@ static void cmd_zscan(struct kvs_client *c)
 	uint64_t pos = (uint64_t)cursor << 4;
 	if (z->compact) {   /* Redis returns a listpack set whole, cursor 0 */
 		pos = 0;
-		for (struct kvs_znode *x = kvs_zset_first(z); x; x = kvs_znode_next(x))
+		struct kvs_zit it;
+		for (struct kvs_znode *x = kvs_zset_first(z, &it); x; x = kvs_zit_next(&it))
 			scan_visit(&acc, kvs_znode_entry(x));
 	} else {
 		/* Like Redis: keep going until count entries or 10 * count

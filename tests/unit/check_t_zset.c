@@ -1,6 +1,6 @@
 /*
  * check_t_zset.c - the sorted-set commands through kvs_exec, against the
- * RESP bytes redis-server 7.0 sends for the same requests; the skiplist
+ * RESP bytes redis-server 7.0 sends for the same requests; the B+tree
  * (zset.c) and the commands against a sorted-array model; blocking pops.
  */
 #include "config.h"
@@ -681,7 +681,7 @@ START_TEST(member_stamps)
 }
 END_TEST
 
-/* ---- the skiplist against a model ------------------------------------------------------- */
+/* ---- the tree against a model ------------------------------------------------------- */
 
 struct mz {
 	char m[8];
@@ -732,20 +732,27 @@ static void mz_insert(struct mz *v, int *n, double score, const char *m)
 static void zs_check(const struct kvs_zset *z, const struct mz *v, int n)
 {
 	ck_assert_uint_eq(z->len, (size_t)n);
-	const struct kvs_znode *x = kvs_zset_first(z);
-	for (int i = 0; i < n; i++, x = kvs_znode_next(x)) {
+	struct kvs_zit it, back;
+	const struct kvs_znode *x = kvs_zset_first(z, &it);
+	for (int i = 0; i < n; i++, x = kvs_zit_next(&it)) {
 		size_t len;
 		const char *m = kvs_znode_member(x, &len);
 		ck_assert(len == strlen(v[i].m) && memcmp(m, v[i].m, len) == 0);
 		ck_assert(x->score == v[i].score);
 		ck_assert_uint_eq(kvs_zset_rank(z, x), (size_t)i);
-		ck_assert_ptr_eq(kvs_zset_at(z, (size_t)i), x);
+		ck_assert_ptr_eq(kvs_zset_at(z, (size_t)i, NULL), x);
 		ck_assert_ptr_eq(kvs_zset_find(z, v[i].m, strlen(v[i].m)), x);
-		if (i)
-			ck_assert_ptr_nonnull(kvs_znode_prev(x));
 	}
 	ck_assert_ptr_null(x);
-	ck_assert_ptr_eq(kvs_zset_last(z), n ? kvs_zset_at(z, (size_t)n - 1) : NULL);
+	ck_assert_ptr_eq(kvs_zset_last(z, NULL), n ? kvs_zset_at(z, (size_t)n - 1, NULL) : NULL);
+	/* And backwards, from the last place. */
+	x = kvs_zset_last(z, &back);
+	for (int i = n - 1; i >= 0; i--, x = kvs_zit_prev(&back)) {
+		size_t len;
+		const char *m = kvs_znode_member(x, &len);
+		ck_assert(len == strlen(v[i].m) && memcmp(m, v[i].m, len) == 0);
+	}
+	ck_assert_ptr_null(x);
 }
 
 /* Model answer for the first member in a score range. */
@@ -765,7 +772,7 @@ static int mz_last_in(const struct mz *v, int n, const struct kvs_zrange *r)
 	return -1;
 }
 
-START_TEST(skiplist_vs_model)
+START_TEST(tree_vs_model)
 {
 	enum { MAXM = 400 };
 	static struct mz v[MAXM];
@@ -781,7 +788,7 @@ START_TEST(skiplist_vs_model)
 		struct kvs_znode *x = kvs_zset_find(z, m, strlen(m));
 		ck_assert_int_eq(x != NULL, at >= 0);
 		if (op < 5 && at < 0) {
-			kvs_zset_insert(z, score, m, strlen(m), rnd_next(&s));
+			kvs_zset_insert(z, score, m, strlen(m));
 			mz_insert(v, &n, score, m);
 		} else if (op < 7 && at >= 0) {
 			kvs_zset_set_score(z, x, score);
@@ -796,12 +803,12 @@ START_TEST(skiplist_vs_model)
 						(double)((int)(rnd_next(&s) % 25) - 12) / 2, (int)(rnd_next(&s) & 1),
 						(int)(rnd_next(&s) & 1) };
 			int f = mz_first_in(v, n, &r), l = mz_last_in(v, n, &r);
-			struct kvs_znode *fx_ = kvs_zset_first_in(z, &r), *lx = kvs_zset_last_in(z, &r);
+			struct kvs_znode *fx_ = kvs_zset_first_in(z, &r, NULL), *lx = kvs_zset_last_in(z, &r, NULL);
 			if (f < 0 || l < 0 || f > l) {
 				ck_assert(fx_ == NULL || lx == NULL || kvs_zset_rank(z, fx_) > kvs_zset_rank(z, lx));
 			} else {
-				ck_assert_ptr_eq(fx_, kvs_zset_at(z, (size_t)f));
-				ck_assert_ptr_eq(lx, kvs_zset_at(z, (size_t)l));
+				ck_assert_ptr_eq(fx_, kvs_zset_at(z, (size_t)f, NULL));
+				ck_assert_ptr_eq(lx, kvs_zset_at(z, (size_t)l, NULL));
 			}
 		}
 		if (step % 500 == 0)
@@ -810,7 +817,8 @@ START_TEST(skiplist_vs_model)
 	zs_check(z, v, n);
 	struct kvs_zset *d = kvs_zset_dup(z);
 	zs_check(d, v, n);
-	ck_assert_uint_eq(kvs_zset_mem(d), kvs_zset_mem(z));
+	/* A copy packs its leaves: never bigger. */
+	ck_assert_uint_le(kvs_zset_mem(d), kvs_zset_mem(z));
 	/* Range deletes against the model. */
 	struct kvs_zrange r = { -2, 2, 1, 0 };
 	int removed = 0;
@@ -1199,12 +1207,11 @@ START_TEST(bzpop_served)
 }
 END_TEST
 
-/* Random inserts, score changes (in place and moving, on short and tall
- * nodes), deletions of members, score ranges and rank ranges, and a copy:
- * after every step the skiplist is checked whole (order, spans, back
- * links, levels, index). Few distinct scores, so
- * ties (ordered by member) are common. */
-START_TEST(skiplist_invariants_under_random_operations)
+/* Random inserts, score changes (in place and moving), deletions of
+ * members, score ranges and rank ranges, and a copy: after every step the
+ * tree is checked whole (order, keys and counts, fill, leaf links, index).
+ * Few distinct scores, so ties (ordered by member) are common. */
+START_TEST(tree_invariants_under_random_operations)
 {
 	struct kvs_zset *z = kvs_zset_new(42);
 	uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -1220,7 +1227,7 @@ START_TEST(skiplist_invariants_under_random_operations)
 		switch ((x >> 40) % 8) {
 		case 0: case 1: case 2:
 			if (!n) {
-				kvs_zset_insert(z, score, m, (size_t)len, x >> 8);
+				kvs_zset_insert(z, score, m, (size_t)len);
 				present++;
 			}
 			break;
@@ -1258,17 +1265,141 @@ START_TEST(skiplist_invariants_under_random_operations)
 END_TEST
 
 /* The checker itself notices a broken structure. */
-START_TEST(skiplist_check_catches_disorder)
+START_TEST(tree_check_catches_disorder)
 {
 	struct kvs_zset *z = kvs_zset_new(7);
 	char err[200];
-	kvs_zset_insert(z, 1, "a", 1, 0);
-	struct kvs_znode *b = kvs_zset_insert(z, 2, "b", 1, 0);
+	kvs_zset_insert(z, 1, "a", 1);
+	struct kvs_znode *b = kvs_zset_insert(z, 2, "b", 1);
 	ck_assert_int_eq(kvs_zset_check(z, err, sizeof err), 0);
-	b->score = 0;   /* behind the skiplist's back */
+	b->score = 0;   /* behind the tree's back */
 	ck_assert_int_eq(kvs_zset_check(z, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "out of order"));
+	ck_assert_ptr_nonnull(strstr(err, "score copy"));
 	b->score = 2;
+	ck_assert_int_eq(kvs_zset_check(z, err, sizeof err), 0);
+	kvs_zset_free(z);
+}
+END_TEST
+
+static void zcheck(const struct kvs_zset *z, const char *what)
+{
+	char err[200];
+	ck_assert_msg(kvs_zset_check(z, err, sizeof err) == 0, "%s: %s", what, err);
+}
+
+/* Sets big enough for three or four inner levels: random work with ties,
+ * wide range deletions (runs across many leaves), lex deletions counted
+ * against a direct count, in-order loading (appends) and emptying from
+ * the front (merges, lowering the root), each checked whole. */
+START_TEST(tree_invariants_large)
+{
+	struct kvs_zset *z = kvs_zset_new(99);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	char m[24];
+	for (int step = 0; step < 120000; step++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int len = snprintf(m, sizeof m, "m%05u", (unsigned)(x % 40000));
+		double score = (double)((x >> 20) % 60);
+		struct kvs_znode *n = kvs_zset_find(z, m, (size_t)len);
+		unsigned op = (unsigned)((x >> 40) % 10);
+		if (!n && op < 6)
+			kvs_zset_insert(z, score, m, (size_t)len);
+		else if (n && op < 8)
+			kvs_zset_set_score(z, n, score);
+		else if (n)
+			kvs_zset_delete(z, n);
+		if (step % 20000 == 0)
+			zcheck(z, "random work");
+	}
+	zcheck(z, "random work");
+	ck_assert_uint_gt(z->len, 15000);
+	ck_assert_ptr_eq(kvs_zset_at(z, z->len, NULL), NULL);
+	/* Scores 10..30: about a third of the members, in one call. */
+	size_t before = z->len, inrange = 0;
+	struct kvs_zit it;
+	for (struct kvs_znode *y = kvs_zset_first(z, &it); y; y = kvs_zit_next(&it))
+		inrange += y->score >= 10 && y->score <= 30;
+	struct kvs_zrange r = { 10, 30, 0, 0 };
+	ck_assert_uint_eq(kvs_zset_delete_range(z, &r), inrange);
+	ck_assert_uint_eq(z->len, before - inrange);
+	zcheck(z, "range deletion");
+	ck_assert_ptr_null(kvs_zset_first_in(z, &r, NULL));
+	/* All but the first and last 100 ranks. */
+	size_t keep_first = 100, keep_last = 100;
+	struct kvs_znode *first_gone = kvs_zset_at(z, keep_first - 1, NULL);
+	struct kvs_znode *last_kept = kvs_zset_at(z, z->len - keep_last, NULL);
+	ck_assert_uint_eq(kvs_zset_delete_ranks(z, keep_first, z->len - keep_last - 1),
+			  before - inrange - keep_first - keep_last);
+	ck_assert_uint_eq(z->len, keep_first + keep_last);
+	ck_assert_ptr_eq(kvs_zset_at(z, keep_first - 1, NULL), first_gone);
+	ck_assert_ptr_eq(kvs_zset_at(z, keep_first, NULL), last_kept);
+	zcheck(z, "rank deletion");
+	kvs_zset_free(z);
+
+	/* Equal scores: a lex range. */
+	z = kvs_zset_new(5);
+	for (unsigned i = 0; i < 30000; i++) {
+		int len = snprintf(m, sizeof m, "k%u", (i * 7919u) % 30000u);
+		kvs_zset_insert(z, 0, m, (size_t)len);
+	}
+	zcheck(z, "lex load");
+	struct kvs_zlexrange lr = { { "k1000", 5, 0, 0 }, { "k5000", 5, 1, 0 }, };
+	size_t want = 0;
+	for (struct kvs_znode *y = kvs_zset_first(z, &it); y; y = kvs_zit_next(&it)) {
+		size_t len;
+		const char *p = kvs_znode_member(y, &len);
+		want += kvs_zmember_cmp(p, len, "k1000", 5) >= 0 && kvs_zmember_cmp(p, len, "k5000", 5) < 0;
+	}
+	ck_assert_uint_gt(want, 4000);
+	ck_assert_uint_eq(kvs_zset_delete_lex(z, &lr), want);
+	ck_assert_uint_eq(z->len, 30000 - want);
+	ck_assert_ptr_null(kvs_zset_first_in_lex(z, &lr, NULL));
+	zcheck(z, "lex deletion");
+	kvs_zset_free(z);
+
+	/* In order: every insert appends; then empty from the front. */
+	z = kvs_zset_new(6);
+	for (unsigned i = 0; i < 50000; i++) {
+		int len = snprintf(m, sizeof m, "t%u", i);
+		kvs_zset_insert(z, i, m, (size_t)len);
+	}
+	zcheck(z, "appends");
+	/* Nudges that keep every member in its place (in place updates, of
+	 * each leaf's largest pair too, whose copies sit in the levels above),
+	 * and back. */
+	for (int back = 0; back < 2; back++) {
+		for (unsigned i = 0; i < 50000; i++)
+			kvs_zset_set_score(z, kvs_zset_at(z, i, NULL), back ? i : i + 0.5);
+		zcheck(z, back ? "nudged back" : "nudged");
+	}
+	struct kvs_zset *d = kvs_zset_dup(z);
+	zcheck(d, "copy");
+	/* Appending packs leaves full: no more room than a copy takes. */
+	ck_assert_uint_eq(kvs_zset_mem(d), kvs_zset_mem(z));
+	for (unsigned i = 0; z->len; i++) {
+		struct kvs_znode *y = kvs_zset_first(z, NULL);
+		ck_assert(y->score == i);
+		kvs_zset_delete(z, y);
+		if (i % 5000 == 0)
+			zcheck(z, "emptying");
+	}
+	zcheck(z, "empty");
+	ck_assert_ptr_null(kvs_zset_first(z, NULL));
+	ck_assert_ptr_null(kvs_zset_last(z, NULL));
+	kvs_zset_insert(z, 1, "again", 5);
+	zcheck(z, "reused");
+	/* From the back, with ranks checked on the way. */
+	for (size_t i = d->len; i-- > 0;) {
+		struct kvs_znode *y = kvs_zset_last(d, NULL);
+		ck_assert(y->score == (double)i);
+		if (i % 997 == 0)
+			ck_assert_uint_eq(kvs_zset_rank(d, y), i);
+		kvs_zset_delete(d, y);
+	}
+	zcheck(d, "emptied backwards");
+	kvs_zset_free(d);
 	kvs_zset_free(z);
 }
 END_TEST
@@ -1305,10 +1436,11 @@ static Suite *zset_suite(void)
 	tcase_add_loop_test(tc, lex_vs_model, 0, 3);
 	suite_add_tcase(s, tc);
 
-	TCase *tz = tcase_create("skiplist");
-	tcase_add_test(tz, skiplist_invariants_under_random_operations);
-	tcase_add_test(tz, skiplist_check_catches_disorder);
-	tcase_add_loop_test(tz, skiplist_vs_model, 0, 4);
+	TCase *tz = tcase_create("tree");
+	tcase_add_test(tz, tree_invariants_under_random_operations);
+	tcase_add_test(tz, tree_check_catches_disorder);
+	tcase_add_test(tz, tree_invariants_large);
+	tcase_add_loop_test(tz, tree_vs_model, 0, 4);
 	suite_add_tcase(s, tz);
 
 	TCase *tb = tcase_create("blocking");
