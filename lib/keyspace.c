@@ -290,10 +290,10 @@ static size_t expire_pass(struct kvs_keyspace *ks, struct kvs_shard *s, int db, 
 			  uint64_t now, size_t *seen)
 {
 	struct kvs_table *t = &s->db[db];
-	size_t i = (size_t)s->expire_cursor[db], n = 0, done = 0;
-	if (i >= t->cap)
+	size_t i = (size_t)s->expire_cursor[db], n = 0, done = 0, slots = kvs_table_slots(t);
+	if (i >= slots)
 		i = 0;
-	while (done < budget && t->cap) {
+	while (done < budget && i < kvs_table_slots(t)) {
 		if (kvs_table_live(t, i)) {
 			struct kvs_entry *e = kvs_table_at(t, i);
 			if (e->flags & KVS_EF_EXPIRE) {
@@ -305,7 +305,7 @@ static size_t expire_pass(struct kvs_keyspace *ks, struct kvs_shard *s, int db, 
 			}
 		}
 		done++;
-		if (++i >= t->cap)
+		if (++i >= kvs_table_slots(t))
 			i = 0;
 	}
 	s->expire_cursor[db] = i;
@@ -331,8 +331,11 @@ size_t ks_expire_step(struct kvs_keyspace *ks, unsigned shard, size_t budget)
 				break;
 		}
 		/* Shrinking moves entries, so it happens here, in the
-		 * background step, never under a command holding slot indexes. */
+		 * background step, never under a command holding slot indexes;
+		 * so does some of the moving of a resize in progress (inserts do
+		 * the rest), so that an idle table finishes one too. */
 		kvs_table_maybe_shrink(&s->db[db]);
+		kvs_table_step(&s->db[db], 64);
 	}
 	ks_unlock(ks, shard);
 	return total;

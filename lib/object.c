@@ -233,7 +233,7 @@ size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env)
 	 * all miss. The fallback (next live slot after a random one) is
 	 * biased towards slots after empty runs, but still correct. */
 	for (int i = 0; i < 64; i++) {
-		size_t s = (size_t)(kvs_env_random(env) % o->t.cap);
+		size_t s = (size_t)(kvs_env_random(env) % kvs_table_slots(&o->t));
 		if (kvs_table_next(&o->t, s) == s)
 			return s;
 	}
@@ -455,7 +455,7 @@ void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values
 	if (o->enc != KVS_OENC_HASHTABLE) {
 		/* Redis returns a compact object whole, whatever the cursor. */
 		uint64_t all = 0;
-		kvs_table_scan(&o->t, &all, o->t.cap, scan_collect, &st);
+		kvs_table_scan(&o->t, &all, kvs_table_slots(&o->t), scan_collect, &st);
 		cursor = 0;
 	} else {
 		kvs_table_scan(&o->t, &cursor, (size_t)count, scan_collect, &st);

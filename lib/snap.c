@@ -513,7 +513,7 @@ static size_t walk_orphan(struct kvs_keyspace *ks, struct kvs_snap_save *sv, uns
 {
 	struct kvs_snap_orphan *o = w->orphan;
 	size_t work = 0;
-	while (work < budget && o->pos < o->t.cap) {
+	while (work < budget && o->pos < kvs_table_slots(&o->t)) {
 		size_t i = o->pos++;
 		work++;
 		if (!kvs_table_live(&o->t, i))
@@ -529,7 +529,7 @@ static size_t walk_orphan(struct kvs_keyspace *ks, struct kvs_snap_save *sv, uns
 		kvs_table_remove_at(&o->t, i);
 		kvs_entry_free(e);
 	}
-	if (o->pos >= o->t.cap) {
+	if (o->pos >= kvs_table_slots(&o->t)) {
 		kvs_table_destroy(&o->t);
 		free(o);
 		w->orphan = NULL;

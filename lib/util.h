@@ -12,8 +12,10 @@
  * whatever p is). */
 #if defined(__GNUC__) || defined(__clang__)
 #define KVS_PREFETCH(p) __builtin_prefetch(p)
+#define KVS_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define KVS_PREFETCH(p) ((void)(p))
+#define KVS_ALWAYS_INLINE inline
 #endif
 
 /* Allocation that aborts with a message on failure; result owned by caller. */

@@ -66,16 +66,17 @@ static size_t home(uint64_t h, size_t cap)
 #endif
 }
 
-/* Structural invariants: counts, the load bound, every entry findable. */
+/* Structural invariants: counts, the load bound, every entry findable
+ * (in either array while a resize is in progress). */
 static void check_table(const struct kvs_table *t)
 {
-	size_t used = 0, tomb = 0, empty = 0;
-	for (size_t i = 0; i < t->cap; i++) {
+	size_t used = 0, tomb = 0, empty = 0, oldused = 0;
+	for (size_t i = 0; i < kvs_table_slots(t); i++) {
 		unsigned char c = *kvs_table_ctrl(t, i);
 		if (c == CTRL_EMPTY) {
-			empty++;
+			empty += i < t->cap;
 		} else if (c == CTRL_DELETED) {
-			tomb++;
+			tomb += i < t->cap;
 		} else {
 			size_t n;
 			const char *k = kvs_entry_key(kvs_table_at(t, i), &n);
@@ -83,13 +84,18 @@ static void check_table(const struct kvs_table *t)
 			ck_assert_uint_eq(c, h & 0x7f);
 			ck_assert_uint_eq(kvs_table_find(t, k, n, h), i);
 			used++;
+			oldused += i >= t->cap;
 		}
 	}
 	ck_assert_uint_eq(used, t->used);
 	ck_assert_uint_eq(tomb, t->tomb);
+	if (t->old)
+		ck_assert_uint_eq(oldused, t->old->used);
+	else
+		ck_assert_uint_eq(oldused, 0);
 	if (t->cap)
 		ck_assert_uint_gt(empty, 0);
-	ck_assert_uint_le((t->used + t->tomb) * 8, t->cap * 7);
+	ck_assert_uint_le((t->used - oldused + t->tomb) * 8, (size_t)t->cap * 7);
 }
 
 START_TEST(empty_table)
@@ -467,7 +473,7 @@ START_TEST(random_picks_live_slots)
 	}
 	for (int d = 0; d < 5000; d++) {
 		size_t i = kvs_table_random(&t, rnd());
-		ck_assert_uint_lt(i, t.cap);
+		ck_assert_uint_lt(i, kvs_table_slots(&t));
 		ck_assert(!(*kvs_table_ctrl(&t, i) & 0x80));
 		size_t n;
 		const char *kp = kvs_entry_key(kvs_table_at(&t, i), &n);
@@ -530,12 +536,151 @@ START_TEST(move_detaches)
 }
 END_TEST
 
+/* Growth past INCR_MIN_CAP is incremental: no insert moves more than
+ * KVS_TABLE_STEP old slots, a resize spans many inserts, and meanwhile
+ * finds, removes (in either array), replaces, walks, random picks and
+ * scans see every key exactly where the model says. */
+START_TEST(incremental_resize)
+{
+	enum { U = 60000 };
+	static unsigned char present[U];
+	struct kvs_table t;
+	char k[32];
+	size_t count = 0, resizes = 0, longest = 0, run = 0, checked_mid = 0;
+	kvs_table_init(&t, SEED);
+	for (int op = 0; op < 400000; op++) {
+		int id = (int)(rnd() % U);
+		snprintf(k, sizeof k, "inc:%d", id);
+		size_t pos = t.old ? t.old->pos : 0;
+		struct kvs_table_old *was = t.old;
+		unsigned r = (unsigned)(rnd() % 100);
+		if (r < (op < 200000 ? 75u : 30u)) {
+			if (!present[id]) {
+				size_t i = insert(&t, k);
+				ck_assert(key_is(kvs_table_at(&t, i), k));
+				ck_assert_uint_lt(i, t.cap);   /* new keys go to the new array */
+				present[id] = 1;
+				count++;
+				if (was && t.old == was)
+					ck_assert_uint_le(t.old->pos - pos, KVS_TABLE_STEP);
+			}
+		} else if (r < 90) {
+			if (present[id]) {
+				remove_key(&t, k);
+				present[id] = 0;
+				count--;
+			}
+		} else {
+			size_t i = find(&t, k);
+			ck_assert_int_eq(i != KVS_TABLE_NONE, present[id]);
+			if (i != KVS_TABLE_NONE) {
+				/* Replace in place, in whichever array it is. */
+				struct kvs_entry *e = kvs_table_at(&t, i), *n2 = kvs_entry_new_str(k, strlen(k), "w", 1, 0);
+				kvs_table_replace(&t, i, n2);
+				kvs_entry_free(e);
+				ck_assert_uint_eq(find(&t, k), i);
+			}
+		}
+		ck_assert_uint_eq(t.used, count);
+		if (t.old && !was)
+			resizes++;
+		run = t.old ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+		if (t.old && op % 97 == 0 && checked_mid < 40) {
+			check_table(&t);   /* halfway through a resize */
+			size_t walked = 0;
+			for (size_t i = kvs_table_next(&t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&t, i + 1))
+				walked++;
+			ck_assert_uint_eq(walked, t.used);
+			for (int d = 0; d < 50; d++)
+				ck_assert(kvs_table_live(&t, kvs_table_random(&t, rnd())));
+			checked_mid++;
+		}
+		if (op % 20000 == 19999) {
+			kvs_table_maybe_shrink(&t);
+			check_table(&t);
+		}
+	}
+	ck_assert_uint_ge(resizes, 3);
+	ck_assert_uint_ge(checked_mid, 10);
+	ck_assert_uint_ge(longest, 1024 / KVS_TABLE_STEP);   /* spread over many operations */
+	for (int j = 0; j < U; j++) {
+		snprintf(k, sizeof k, "inc:%d", j);
+		ck_assert_int_eq(find(&t, k) != KVS_TABLE_NONE, present[j]);
+	}
+	kvs_table_destroy(&t);
+}
+END_TEST
+
+/* A resize in progress: kvs_table_step finishes it, the memory of the
+ * old array is counted until then, kvs_table_move takes it along, and a
+ * scan over it returns every key once. */
+START_TEST(resize_step_move_scan)
+{
+	struct kvs_table t, out;
+	struct visit v = { 0 };
+	char k[32];
+	int n = 0;
+	kvs_table_init(&t, SEED);
+	while (!t.old) {
+		snprintf(k, sizeof k, "m%d", n++);
+		insert(&t, k);
+	}
+	ck_assert_uint_ge(t.old->cap, 1024);
+	size_t both = kvs_table_mem(&t);
+	/* A scan of the whole table in small steps while inserts go on. */
+	uint64_t cur = 0;
+	int added = n, steps = 0;
+	do {
+		scan_step(&t, &cur, 7, &v);
+		if (steps++ % 4 == 0 && t.old) {
+			snprintf(k, sizeof k, "m%d", added++);
+			insert(&t, k);
+		}
+	} while (cur);
+	static unsigned char seen[100000];
+	for (size_t i = 0; i < v.n; i++) {
+		int id;
+		ck_assert_int_eq(sscanf(v.keys[i], "m%d", &id), 1);
+		ck_assert_msg(id >= n || !seen[id], "m%d visited twice", id);
+		seen[id] = 1;
+	}
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(seen[i], "m%d missed", i);
+	visit_free(&v);
+	if (!t.old) {   /* the inserts finished it: start another */
+		while (!t.old) {
+			snprintf(k, sizeof k, "m%d", added++);
+			insert(&t, k);
+		}
+		both = kvs_table_mem(&t);
+	}
+	kvs_table_move(&t, &out);
+	ck_assert_ptr_null(t.old);
+	ck_assert_ptr_nonnull(out.old);
+	ck_assert_uint_eq(kvs_table_mem(&out), both);
+	int rounds = 0;
+	while (kvs_table_step(&out, 8))
+		rounds++;
+	ck_assert_int_gt(rounds, 0);
+	ck_assert_ptr_null(out.old);
+	ck_assert_uint_lt(kvs_table_mem(&out), both);
+	check_table(&out);
+	ck_assert_uint_eq(out.used, (size_t)added);
+	kvs_table_destroy(&out);
+	kvs_table_destroy(&t);
+}
+END_TEST
+
 static Suite *table_suite(void)
 {
 	Suite *s = suite_create("table");
 	TCase *tc = tcase_create("table");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, empty_table);
+	tcase_add_test(tc, incremental_resize);
+	tcase_add_test(tc, resize_step_move_scan);
 	tcase_add_test(tc, randomized_against_model);
 	tcase_add_test(tc, growth_and_shrink);
 	tcase_add_test(tc, shrink_keeps_one_eighth_rule);
