@@ -10,8 +10,6 @@
 /* Slots ahead of the walk whose entries kvs_table_scan prefetches. */
 #define SCAN_PREFETCH 12
 #define MIN_CAP      8
-/* Smaller tables resize at once (a few microseconds). */
-#define INCR_MIN_CAP 1024
 #define MAX_CAP      ((size_t)UINT32_MAX - 64)
 
 /* An entry is about to be read: its first two lines (a small entry's key
@@ -178,7 +176,7 @@ static void start_resize(struct kvs_table *t, size_t newcap)
 	finish_resize(t);
 	if (newcap < MIN_CAP)
 		newcap = MIN_CAP;
-	if (t->cap < INCR_MIN_CAP || t->used == 0) {
+	if (t->cap < KVS_TABLE_INCR_MIN || t->used == 0) {
 		rehash(t, newcap);
 		return;
 	}
