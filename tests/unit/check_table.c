@@ -98,6 +98,16 @@ static void check_table(const struct kvs_table *t)
 	ck_assert_uint_le((t->used - oldused + t->tomb) * 8, (size_t)t->cap * 7);
 }
 
+/* Every key prefix0 .. prefix{n-1} is findable exactly when present[] says. */
+static void check_presence(const struct kvs_table *t, const char *prefix, const unsigned char *present, int n)
+{
+	char k[32];
+	for (int j = 0; j < n; j++) {
+		snprintf(k, sizeof k, "%s%d", prefix, j);
+		ck_assert_int_eq(find(t, k) != KVS_TABLE_NONE, present[j]);
+	}
+}
+
 START_TEST(empty_table)
 {
 	struct kvs_table t;
@@ -152,10 +162,7 @@ START_TEST(randomized_against_model)
 		if (op % 5000 == 4999) {
 			kvs_table_maybe_shrink(&t);
 			check_table(&t);
-			for (int j = 0; j < U; j++) {
-				snprintf(k, sizeof k, "key:%d", j);
-				ck_assert_int_eq(find(&t, k) != KVS_TABLE_NONE, present[j]);
-			}
+			check_presence(&t, "key:", present, U);
 		}
 	}
 	kvs_table_destroy(&t);
@@ -605,10 +612,7 @@ START_TEST(incremental_resize)
 	ck_assert_uint_ge(resizes, 2);
 	ck_assert_uint_ge(checked_mid, 6);
 	ck_assert_uint_ge(longest, KVS_TABLE_INCR_MIN / KVS_TABLE_STEP / 2);   /* spread over many operations */
-	for (int j = 0; j < U; j++) {
-		snprintf(k, sizeof k, "inc:%d", j);
-		ck_assert_int_eq(find(&t, k) != KVS_TABLE_NONE, present[j]);
-	}
+	check_presence(&t, "inc:", present, U);
 	kvs_table_destroy(&t);
 }
 END_TEST
