@@ -98,6 +98,16 @@ static void check_table(const struct kvs_table *t)
 	ck_assert_uint_le((t->used - oldused + t->tomb) * 8, (size_t)t->cap * 7);
 }
 
+/* The model's removal: remove k if *present says it is there. */
+static void model_remove(struct kvs_table *t, const char *k, unsigned char *present, size_t *count)
+{
+	if (*present) {
+		remove_key(t, k);
+		*present = 0;
+		(*count)--;
+	}
+}
+
 /* Every key prefix0 .. prefix{n-1} is findable exactly when present[] says. */
 static void check_presence(const struct kvs_table *t, const char *prefix, const unsigned char *present, int n)
 {
@@ -147,11 +157,7 @@ START_TEST(randomized_against_model)
 				count++;
 			}
 		} else if (r < 95) {
-			if (present[id]) {
-				remove_key(&t, k);
-				present[id] = 0;
-				count--;
-			}
+			model_remove(&t, k, &present[id], &count);
 		} else {
 			size_t i = find(&t, k);
 			ck_assert_int_eq(i != KVS_TABLE_NONE, present[id]);
@@ -572,11 +578,7 @@ START_TEST(incremental_resize)
 					ck_assert_uint_le(t.old->pos - pos, KVS_TABLE_STEP);
 			}
 		} else if (r < 90) {
-			if (present[id]) {
-				remove_key(&t, k);
-				present[id] = 0;
-				count--;
-			}
+			model_remove(&t, k, &present[id], &count);
 		} else {
 			size_t i = find(&t, k);
 			ck_assert_int_eq(i != KVS_TABLE_NONE, present[id]);
