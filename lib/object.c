@@ -16,12 +16,171 @@
 #include <malloc.h>
 #endif
 
+/* ---- the compact form ------------------------------------------------ */
+/* u64 varints for the stamps (kvs_varint_* take size_t). */
+static size_t u64_put(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) { p[n++] = (unsigned char)(v | 0x80); v >>= 7; }
+	p[n++] = (unsigned char)v;
+	return n;
+}
+static size_t u64_get(const unsigned char *p, uint64_t *v)
+{
+	uint64_t r = 0;
+	size_t n = 0;
+	unsigned shift = 0;
+	for (;;) {
+		unsigned char b = p[n++];
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	*v = r;
+	return n;
+}
+static uint64_t zigzag(uint64_t stamp, uint64_t base)
+{
+	int64_t d = (int64_t)(stamp - base);
+	return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+}
+static uint64_t unzigzag(uint64_t z, uint64_t base)
+{
+	return base + ((z >> 1) ^ (0 - (z & 1)));
+}
+
+/* Decode the element at byte offset pos; returns the offset after it. */
+static size_t pk_decode(const struct kvs_tobj *o, size_t pos, struct kvs_elem *el)
+{
+	const unsigned char *p = o->pk.p + pos;
+	uint64_t z;
+	p += kvs_varint_get(p, &el->nlen);
+	el->name = (const char *)p;
+	p += el->nlen;
+	p += kvs_varint_get(p, &el->vlen);
+	el->val = (const char *)p;
+	p += el->vlen;
+	p += u64_get(p, &z);
+	el->stamp = unzigzag(z, o->pk.base);
+	return (size_t)(p - o->pk.p);
+}
+
+/* Offset just past the element at pos, without decoding its stamp. */
+static size_t pk_skip(const struct kvs_tobj *o, size_t pos)
+{
+	const unsigned char *p = o->pk.p + pos;
+	size_t len;
+	p += kvs_varint_get(p, &len);
+	p += len;
+	p += kvs_varint_get(p, &len);
+	p += len;
+	while (*p++ & 0x80)
+		;
+	return (size_t)(p - o->pk.p);
+}
+
+static size_t pk_find(const struct kvs_tobj *o, const char *f, size_t flen)
+{
+	const unsigned char *p = o->pk.p, *end = p + o->pk.bytes;
+	while (p < end) {
+		size_t len;
+		const unsigned char *at = p;
+		p += kvs_varint_get(p, &len);
+		if (len == flen && memcmp(p, f, flen) == 0)
+			return (size_t)(at - o->pk.p);
+		p += len;
+		p += kvs_varint_get(p, &len);
+		p += len;
+		while (*p++ & 0x80)
+			;
+	}
+	return KVS_TABLE_NONE;
+}
+
+/* Encoded size of an element. */
+static size_t pk_size(size_t flen, size_t vlen, uint64_t z)
+{
+	unsigned char tmp[10];
+	return kvs_varint_len(flen) + flen + kvs_varint_len(vlen) + vlen + u64_put(tmp, z);
+}
+
+/* Replace bytes [pos, pos+old) of the array by the encoding of an element
+ * (old = 0: insert at pos). */
+static void pk_put(struct kvs_tobj *o, size_t pos, size_t old, const char *f, size_t flen,
+		   const void *v, size_t vlen, uint64_t stamp)
+{
+	if (o->pk.n == 0 && old == 0)
+		o->pk.base = stamp;
+	uint64_t z = zigzag(stamp, o->pk.base);
+	size_t sz = pk_size(flen, vlen, z), bytes = o->pk.bytes - old + sz;
+	if (bytes > o->pk.cap) {
+		size_t cap = o->pk.cap ? o->pk.cap : 16;
+		while (cap < bytes)
+			cap += cap / 2 + 8;
+		o->pk.p = kvs_realloc(o->pk.p, cap);
+		o->pk.cap = (uint32_t)cap;
+	}
+	unsigned char *p = o->pk.p + pos;
+	if (sz != old)
+		memmove(p + sz, p + old, o->pk.bytes - pos - old);
+	p += kvs_varint_put(p, flen);
+	memcpy(p, f, flen);
+	p += flen;
+	p += kvs_varint_put(p, vlen);
+	if (vlen)
+		memcpy(p, v, vlen);
+	p += vlen;
+	u64_put(p, z);
+	o->pk.bytes = (uint32_t)bytes;
+	if (old == 0)
+		o->pk.n++;
+}
+
+/* Would o, after writing f = v (adding it if add), break the compact
+ * limits of its encoding? */
+static int pk_outgrows(const struct kvs_tobj *o, const char *f, size_t flen, size_t vlen, int add)
+{
+	long long ll;
+	size_t n = o->pk.n + (add != 0);
+	if (o->enc == KVS_OENC_LISTPACK)
+		return n > KVS_HASH_MAX_LISTPACK_ENTRIES || flen > KVS_HASH_MAX_LISTPACK_VALUE ||
+		       vlen > KVS_HASH_MAX_LISTPACK_VALUE;
+	return n > KVS_SET_MAX_INTSET_ENTRIES || vlen != 0 || !kvs_str2ll(f, flen, &ll);
+}
+
+static void table_add(struct kvs_table *t, const char *f, size_t flen, const void *v, size_t vlen,
+		      uint64_t stamp)
+{
+	struct kvs_entry *e = kvs_entry_new_str(f, flen, v, vlen, 0);
+	e->stamp = stamp;
+	kvs_table_insert(t, kvs_table_hash(t, f, flen), e);
+}
+
+/* Convert a compact object to a table, for good. */
+static void pk_to_table(struct kvs_tobj *o)
+{
+	struct kvs_tobj c = *o;
+	kvs_table_init(&o->t, c.pk.seed);
+	kvs_table_reserve(&o->t, c.pk.n + 1);
+	for (size_t pos = 0; pos < c.pk.bytes;) {
+		struct kvs_elem el;
+		pos = pk_decode(&c, pos, &el);
+		table_add(&o->t, el.name, el.nlen, el.val, el.vlen, el.stamp);
+	}
+	free(c.pk.p);
+	o->enc = KVS_OENC_HASHTABLE;
+}
+
 /* ---- the object ------------------------------------------------------- */
 struct kvs_tobj *kvs_tobj_new(uint64_t seed, enum kvs_oenc enc)
 {
-	struct kvs_tobj *o = kvs_malloc(sizeof *o);
-	kvs_table_init(&o->t, seed);
+	struct kvs_tobj *o = kvs_calloc(1, sizeof *o);
 	o->enc = (uint8_t)enc;
+	if (enc == KVS_OENC_HASHTABLE)
+		kvs_table_init(&o->t, seed);
+	else
+		o->pk.seed = seed;
 	return o;
 }
 
@@ -30,14 +189,29 @@ void kvs_tobj_free(void *obj)
 	struct kvs_tobj *o = obj;
 	if (!o)
 		return;
-	kvs_table_destroy(&o->t);
+	if (kvs_tobj_compact(o))
+		free(o->pk.p);
+	else
+		kvs_table_destroy(&o->t);
 	free(o);
 }
 
 void *kvs_tobj_dup(const void *obj)
 {
 	const struct kvs_tobj *o = obj;
-	struct kvs_tobj *n = kvs_tobj_new(o->t.seed, (enum kvs_oenc)o->enc);
+	if (kvs_tobj_compact(o)) {
+		struct kvs_tobj *n = kvs_malloc(sizeof *n);
+		*n = *o;
+		n->pk.p = NULL;
+		if (o->pk.bytes) {
+			n->pk.p = kvs_malloc(o->pk.bytes);
+			memcpy(n->pk.p, o->pk.p, o->pk.bytes);
+		}
+		n->pk.cap = o->pk.bytes;
+		return n;
+	}
+	struct kvs_tobj *n = kvs_tobj_new(o->t.seed, KVS_OENC_HASHTABLE);
+	kvs_table_reserve(&n->t, o->t.used);
 	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1)) {
 		const struct kvs_entry *e = kvs_table_at(&o->t, i);
 		size_t klen;
@@ -54,9 +228,13 @@ size_t kvs_tobj_mem(const void *obj)
 	size_t n = sizeof *o;
 #ifdef HAVE_MALLOC_USABLE_SIZE
 	n = malloc_usable_size((void *)o);
+	if (kvs_tobj_compact(o))
+		return n + (o->pk.p ? malloc_usable_size(o->pk.p) : 0);
 	if (o->t.mem)
 		n += malloc_usable_size(o->t.mem);
 #else
+	if (kvs_tobj_compact(o))
+		return n + o->pk.cap;
 	n += kvs_table_mem(&o->t);
 #endif
 	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1))
@@ -73,44 +251,70 @@ const char *kvs_tobj_encoding(const void *obj)
 	}
 }
 
+size_t kvs_tobj_first(const struct kvs_tobj *o)
+{
+	if (kvs_tobj_compact(o))
+		return o->pk.n ? 0 : KVS_TABLE_NONE;
+	return kvs_table_next(&o->t, 0);
+}
+
+size_t kvs_tobj_next(const struct kvs_tobj *o, size_t pos)
+{
+	if (kvs_tobj_compact(o)) {
+		pos = pk_skip(o, pos);
+		return pos < o->pk.bytes ? pos : KVS_TABLE_NONE;
+	}
+	return kvs_table_next(&o->t, pos + 1);
+}
+
+void kvs_tobj_at(const struct kvs_tobj *o, size_t pos, struct kvs_elem *el)
+{
+	if (kvs_tobj_compact(o)) {
+		pk_decode(o, pos, el);
+		return;
+	}
+	const struct kvs_entry *e = kvs_table_at(&o->t, pos);
+	el->name = kvs_entry_key(e, &el->nlen);
+	el->val = kvs_entry_str(e, &el->vlen);
+	el->stamp = e->stamp;
+}
+
 void kvs_tobj_foreach(const void *obj, kvs_elem_fn *fn, void *arg)
 {
-	const struct kvs_table *t = &((const struct kvs_tobj *)obj)->t;
-	for (size_t i = kvs_table_next(t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(t, i + 1)) {
-		size_t len;
-		const char *p = kvs_entry_key(kvs_table_at(t, i), &len);
-		fn(arg, p, len, 0);
+	const struct kvs_tobj *o = obj;
+	for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i)) {
+		struct kvs_elem el;
+		kvs_tobj_at(o, i, &el);
+		fn(arg, el.name, el.nlen, 0);
 	}
 }
 
 int kvs_tobj_field_get(const void *obj, const char *f, size_t flen, kvs_elem_fn *fn, void *arg)
 {
-	size_t len;
-	const struct kvs_entry *e = kvs_tobj_get(obj, f, flen, NULL);
-	if (!e)
+	struct kvs_elem el;
+	if (!kvs_tobj_get(obj, f, flen, &el, NULL))
 		return 0;
-	const char *v = kvs_entry_str(e, &len);
-	fn(arg, v, len, 0);
+	fn(arg, el.val, el.vlen, 0);
 	return 1;
 }
 
 /*   enc u8 | n varint | n x (stamp u64 | flen varint | f | vlen varint | v)
- * Set members are written with an empty value, like they are stored. */
+ * Set members are written with an empty value, like they are stored. The
+ * same bytes whichever form the object has in memory. */
 size_t kvs_tobj_save(const void *obj, struct kvs_buf *out)
 {
 	const struct kvs_tobj *o = obj;
 	size_t start = out->len;
 	kvs_buf_putc(out, (char)o->enc);
-	kvs_snap_put_varint(out, o->t.used);
-	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1)) {
-		const struct kvs_entry *e = kvs_table_at(&o->t, i);
-		size_t flen, vlen;
-		const char *f = kvs_entry_key(e, &flen), *v = kvs_entry_str(e, &vlen);
-		kvs_snap_put_u64(out, e->stamp);
-		kvs_snap_put_varint(out, flen);
-		kvs_buf_append(out, f, flen);
-		kvs_snap_put_varint(out, vlen);
-		kvs_buf_append(out, v, vlen);
+	kvs_snap_put_varint(out, kvs_tobj_len(o));
+	for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i)) {
+		struct kvs_elem el;
+		kvs_tobj_at(o, i, &el);
+		kvs_snap_put_u64(out, el.stamp);
+		kvs_snap_put_varint(out, el.nlen);
+		kvs_buf_append(out, el.name, el.nlen);
+		kvs_snap_put_varint(out, el.vlen);
+		kvs_buf_append(out, el.val, el.vlen);
 	}
 	return out->len - start;
 }
@@ -125,21 +329,20 @@ void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed)
 	if (in.bad || *enc > KVS_OENC_INTSET || n == 0 || n > len / 10)
 		return NULL;
 	struct kvs_tobj *o = kvs_tobj_new(seed, (enum kvs_oenc)*enc);
-	kvs_table_reserve(&o->t, (size_t)n);
+	if (!kvs_tobj_compact(o))
+		kvs_table_reserve(&o->t, (size_t)n);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t stamp = kvs_snap_get_u64(&in);
 		uint64_t flen = kvs_snap_get_varint(&in);
 		const char *f = (const char *)kvs_snap_get_bytes(&in, flen);
 		uint64_t vlen = kvs_snap_get_varint(&in);
 		const char *v = (const char *)kvs_snap_get_bytes(&in, vlen);
-		uint64_t h = in.bad ? 0 : kvs_table_hash(&o->t, f, (size_t)flen);
-		if (in.bad || kvs_table_find(&o->t, f, (size_t)flen, h) != KVS_TABLE_NONE) {
+		if (in.bad || kvs_tobj_get(o, f, (size_t)flen, NULL, NULL)) {
 			kvs_tobj_free(o);
 			return NULL;
 		}
-		struct kvs_entry *e = kvs_entry_new_str(f, (size_t)flen, v, (size_t)vlen, 0);
-		e->stamp = stamp;
-		kvs_table_insert(&o->t, h, e);
+		/* An image written under other limits converts like a write. */
+		kvs_tobj_add_new(o, f, (size_t)flen, v, (size_t)vlen, stamp);
 	}
 	if (in.p != in.end) {
 		kvs_tobj_free(o);
@@ -148,86 +351,141 @@ void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed)
 	return o;
 }
 
-struct kvs_entry *kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, size_t *slot)
+int kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, struct kvs_elem *el, size_t *pos)
 {
-	size_t i = kvs_table_find(&o->t, f, flen, kvs_table_hash(&o->t, f, flen));
+	size_t i = kvs_tobj_compact(o) ? pk_find(o, f, flen)
+				       : kvs_table_find(&o->t, f, flen, kvs_table_hash(&o->t, f, flen));
 	if (i == KVS_TABLE_NONE)
-		return NULL;
-	if (slot)
-		*slot = i;
-	return kvs_table_at(&o->t, i);
+		return 0;
+	if (pos)
+		*pos = i;
+	if (el)
+		kvs_tobj_at(o, i, el);
+	return 1;
 }
 
-/* The one-way conversion rules Redis 7.0 applies on every write (see
- * object.h); o already holds the element just written. */
-static void update_encoding(struct kvs_tobj *o, const char *f, size_t flen, size_t vlen)
+void kvs_tobj_add_new(struct kvs_tobj *o, const char *f, size_t flen, const void *v, size_t vlen,
+		      uint64_t stamp)
 {
-	long long ll;
-	if (o->enc == KVS_OENC_LISTPACK) {
-		if (o->t.used > KVS_HASH_MAX_LISTPACK_ENTRIES || flen > KVS_HASH_MAX_LISTPACK_VALUE ||
-		    vlen > KVS_HASH_MAX_LISTPACK_VALUE)
-			o->enc = KVS_OENC_HASHTABLE;
-	} else if (o->enc == KVS_OENC_INTSET) {
-		if (o->t.used > KVS_SET_MAX_INTSET_ENTRIES || !kvs_str2ll(f, flen, &ll))
-			o->enc = KVS_OENC_HASHTABLE;
-	}
+	if (kvs_tobj_compact(o) && pk_outgrows(o, f, flen, vlen, 1))
+		pk_to_table(o);
+	if (kvs_tobj_compact(o))
+		pk_put(o, o->pk.bytes, 0, f, flen, v, vlen, stamp);
+	else
+		table_add(&o->t, f, flen, v, vlen, stamp);
 }
 
 int kvs_tobj_set(struct kvs_tobj *o, const char *f, size_t flen, const void *v, size_t vlen,
 		 uint64_t stamp)
 {
-	size_t slot;
-	struct kvs_entry *e = kvs_tobj_get(o, f, flen, &slot);
-	int added = e == NULL;
-	if (added) {
-		e = kvs_entry_new_str(f, flen, v, vlen, 0);
-		kvs_table_insert(&o->t, kvs_table_hash(&o->t, f, flen), e);
-	} else {
-		size_t old;
-		kvs_entry_str(e, &old);
-		if (old != vlen)
-			e = kvs_entry_resize_str(e, vlen);  /* realloc, often in place */
-		if (vlen)
-			memcpy((char *)kvs_entry_str(e, &old), v, vlen);
-		kvs_table_replace(&o->t, slot, e);
+	size_t pos;
+	if (!kvs_tobj_get(o, f, flen, NULL, &pos)) {
+		kvs_tobj_add_new(o, f, flen, v, vlen, stamp);
+		return 1;
 	}
+	if (kvs_tobj_compact(o) && pk_outgrows(o, f, flen, vlen, 0)) {
+		pk_to_table(o);
+		kvs_tobj_get(o, f, flen, NULL, &pos);
+	}
+	if (kvs_tobj_compact(o)) {
+		pk_put(o, pos, pk_skip(o, pos) - pos, f, flen, v, vlen, stamp);
+		return 0;
+	}
+	struct kvs_entry *e = kvs_table_at(&o->t, pos);
+	size_t old;
+	kvs_entry_str(e, &old);
+	if (old != vlen)
+		e = kvs_entry_resize_str(e, vlen);  /* realloc, often in place */
+	if (vlen)
+		memcpy((char *)kvs_entry_str(e, &old), v, vlen);
+	kvs_table_replace(&o->t, pos, e);
 	e->stamp = stamp;
-	update_encoding(o, f, flen, vlen);
-	return added;
+	return 0;
 }
 
-void kvs_tobj_add_copy(struct kvs_tobj *o, const struct kvs_entry *e, uint64_t stamp)
+void kvs_tobj_del_at(struct kvs_tobj *o, size_t pos)
 {
-	size_t flen, vlen;
-	const char *f = kvs_entry_key(e, &flen);
-	const char *v = kvs_entry_str(e, &vlen);
-	struct kvs_entry *n = kvs_entry_new_str(f, flen, v, vlen, 0);
-	n->stamp = stamp;
-	kvs_table_insert(&o->t, kvs_table_hash(&o->t, f, flen), n);
-	update_encoding(o, f, flen, vlen);
-}
-
-void kvs_tobj_del_at(struct kvs_tobj *o, size_t slot)
-{
-	struct kvs_entry *e = kvs_table_at(&o->t, slot);
-	kvs_table_remove_at(&o->t, slot);
+	if (kvs_tobj_compact(o)) {
+		size_t end = pk_skip(o, pos);
+		memmove(o->pk.p + pos, o->pk.p + end, o->pk.bytes - end);
+		o->pk.bytes -= (uint32_t)(end - pos);
+		o->pk.n--;
+		return;
+	}
+	struct kvs_entry *e = kvs_table_at(&o->t, pos);
+	kvs_table_remove_at(&o->t, pos);
 	kvs_entry_free(e);
 }
 
 int kvs_tobj_del(struct kvs_tobj *o, const char *f, size_t flen)
 {
-	size_t slot;
-	if (!kvs_tobj_get(o, f, flen, &slot))
+	size_t pos;
+	if (!kvs_tobj_get(o, f, flen, NULL, &pos))
 		return 0;
-	kvs_tobj_del_at(o, slot);
+	kvs_tobj_del_at(o, pos);
 	return 1;
 }
 
-void kvs_tobj_trim(struct kvs_tobj *o) { kvs_table_maybe_shrink(&o->t); }
+void kvs_tobj_trim(struct kvs_tobj *o)
+{
+	if (!kvs_tobj_compact(o)) {
+		kvs_table_maybe_shrink(&o->t);
+	} else if (o->pk.bytes == 0) {
+		free(o->pk.p);
+		o->pk.p = NULL;
+		o->pk.cap = 0;
+	} else if (o->pk.cap > 64 && o->pk.bytes < o->pk.cap / 2) {
+		o->pk.p = kvs_realloc(o->pk.p, o->pk.bytes);
+		o->pk.cap = o->pk.bytes;
+	}
+}
+
+const char *kvs_tobj_check(const struct kvs_tobj *o)
+{
+	if (!kvs_tobj_compact(o))
+		return NULL;
+	size_t n = 0, pos = 0;
+	if (o->pk.bytes > o->pk.cap || (o->pk.bytes && !o->pk.p))
+		return "bytes beyond the allocation";
+	while (pos < o->pk.bytes) {
+		struct kvs_elem el;
+		pos = pk_decode(o, pos, &el);
+		if (pos > o->pk.bytes)
+			return "an element runs past the end";
+		if (pk_find(o, el.name, el.nlen) != (size_t)(el.name - (const char *)o->pk.p) - kvs_varint_len(el.nlen))
+			return "a duplicate name";
+		if (o->enc == KVS_OENC_LISTPACK && (el.nlen > KVS_HASH_MAX_LISTPACK_VALUE ||
+						    el.vlen > KVS_HASH_MAX_LISTPACK_VALUE))
+			return "a listpack element over the size limit";
+		long long ll;
+		if (o->enc == KVS_OENC_INTSET && (el.vlen || !kvs_str2ll(el.name, el.nlen, &ll)))
+			return "an intset member that is not an integer";
+		n++;
+	}
+	if (n != o->pk.n)
+		return "element count differs from the walk";
+	if (n > (o->enc == KVS_OENC_LISTPACK ? KVS_HASH_MAX_LISTPACK_ENTRIES : KVS_SET_MAX_INTSET_ENTRIES))
+		return "more elements than the limit";
+	return NULL;
+}
 
 /* ---- random elements -------------------------------------------------- */
+size_t *kvs_tobj_positions(const struct kvs_tobj *o)
+{
+	size_t n = 0, *all = kvs_malloc((kvs_tobj_len(o) + 1) * sizeof *all);
+	for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i))
+		all[n++] = i;
+	return all;
+}
+
 size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env)
 {
+	if (kvs_tobj_compact(o)) {
+		size_t k = (size_t)(kvs_env_random(env) % o->pk.n), pos = 0;
+		while (k--)
+			pos = pk_skip(o, pos);
+		return pos;
+	}
 	/* Probing random slots until a live one is uniform; a table is at
 	 * least 1/8 full (it shrinks below that), so 64 tries almost never
 	 * all miss. The fallback (next live slot after a random one) is
@@ -263,13 +521,12 @@ static void sample_sparse(const struct kvs_tobj *o, const struct kvs_env *env, s
 	free(seen);
 }
 
-/* Partial Fisher-Yates over all live slots (count is a large part of size). */
+/* Partial Fisher-Yates over all live positions (count is a large part of
+ * size, or the object is compact and small). */
 static void sample_dense(const struct kvs_tobj *o, const struct kvs_env *env, size_t count, size_t *out)
 {
-	size_t size = o->t.used, n = 0;
-	size_t *all = kvs_malloc(size * sizeof *all);
-	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1))
-		all[n++] = i;
+	size_t size = kvs_tobj_len(o);
+	size_t *all = kvs_tobj_positions(o);
 	for (size_t i = 0; i < count; i++) {
 		size_t j = i + (size_t)(kvs_env_random(env) % (size - i));
 		size_t t = all[i];
@@ -282,7 +539,7 @@ static void sample_dense(const struct kvs_tobj *o, const struct kvs_env *env, si
 
 void kvs_tobj_sample(const struct kvs_tobj *o, const struct kvs_env *env, size_t count, size_t *out)
 {
-	if (count * 3 <= o->t.used)
+	if (!kvs_tobj_compact(o) && count * 3 <= o->t.used)
 		sample_sparse(o, env, count, out);
 	else
 		sample_dense(o, env, count, out);
@@ -339,18 +596,18 @@ void kvs_tobj_store(struct kvs_client *c, const struct kvs_key *k, size_t slot, 
 	ks_put(&c->eng->ks, c->db, k, slot, e, c->now);
 }
 
-void kvs_reply_elem_name(struct kvs_client *c, const struct kvs_entry *e)
+void kvs_reply_name_at(struct kvs_client *c, const struct kvs_tobj *o, size_t pos)
 {
-	size_t n;
-	const char *p = kvs_entry_key(e, &n);
-	reply_bulk(c, p, n);
+	struct kvs_elem el;
+	kvs_tobj_at(o, pos, &el);
+	reply_bulk(c, el.name, el.nlen);
 }
 
-void kvs_reply_elem_value(struct kvs_client *c, const struct kvs_entry *e)
+void kvs_reply_value_at(struct kvs_client *c, const struct kvs_tobj *o, size_t pos)
 {
-	size_t n;
-	const char *p = kvs_entry_str(e, &n);
-	reply_bulk(c, p, n);
+	struct kvs_elem el;
+	kvs_tobj_at(o, pos, &el);
+	reply_bulk(c, el.val, el.vlen);
 }
 
 /* ---- HSCAN / SSCAN ----------------------------------------------------- */
@@ -380,26 +637,29 @@ int kvs_parse_cursor(const char *s, size_t len, uint64_t *out)
 }
 
 struct scan_state {
-	struct kvs_entry **v;
+	struct kvs_elem *v;
 	size_t n, cap;
 	const char *pat;
 	size_t plen;
 };
 
-static void scan_collect(void *arg, struct kvs_entry *e)
+static void scan_push(struct scan_state *st, const struct kvs_elem *el)
 {
-	struct scan_state *st = arg;
-	if (st->pat) {
-		size_t klen;
-		const char *k = kvs_entry_key(e, &klen);
-		if (!kvs_glob(st->pat, st->plen, k, klen, 0))
-			return;
-	}
+	if (st->pat && !kvs_glob(st->pat, st->plen, el->name, el->nlen, 0))
+		return;
 	if (st->n == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 16;
 		st->v = kvs_realloc(st->v, st->cap * sizeof *st->v);
 	}
-	st->v[st->n++] = e;
+	st->v[st->n++] = *el;
+}
+
+static void scan_collect(void *arg, struct kvs_entry *e)
+{
+	struct kvs_elem el;
+	el.name = kvs_entry_key(e, &el.nlen);
+	el.val = kvs_entry_str(e, &el.vlen);
+	scan_push(arg, &el);
 }
 
 /* Parse [MATCH pattern] [COUNT count] from argv[3..]. Replies and returns
@@ -452,10 +712,13 @@ void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values
 	if (scan_options(c, &st, &count) < 0)
 		return;
 	const struct kvs_tobj *o = kvs_tobj_of(e);
-	if (o->enc != KVS_OENC_HASHTABLE) {
+	if (kvs_tobj_compact(o)) {
 		/* Redis returns a compact object whole, whatever the cursor. */
-		uint64_t all = 0;
-		kvs_table_scan(&o->t, &all, kvs_table_slots(&o->t), scan_collect, &st);
+		for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i)) {
+			struct kvs_elem el;
+			kvs_tobj_at(o, i, &el);
+			scan_push(&st, &el);
+		}
 		cursor = 0;
 	} else {
 		kvs_table_scan(&o->t, &cursor, (size_t)count, scan_collect, &st);
@@ -466,9 +729,9 @@ void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values
 	reply_bulk(c, buf, (size_t)n);
 	reply_array(c, (long long)(with_values ? st.n * 2 : st.n));
 	for (size_t i = 0; i < st.n; i++) {
-		kvs_reply_elem_name(c, st.v[i]);
+		reply_bulk(c, st.v[i].name, st.v[i].nlen);
 		if (with_values)
-			kvs_reply_elem_value(c, st.v[i]);
+			reply_bulk(c, st.v[i].val, st.v[i].vlen);
 	}
 	free(st.v);
 }

@@ -2,30 +2,42 @@
  * object.h - the object behind a hash or a set key, and what the hash and
  * set commands share.
  *
- * A hash or a set is a struct kvs_tobj: a struct kvs_table of element
- * entries. A hash field is an entry whose key is the field and whose RAW
- * value is the field's value; a set member is an entry with an empty value.
- * So every field / member is one allocation carrying its own HLC stamp (the
- * per-field LWW and per-member add stamps replication merges on), and the
- * element table is the same open-addressing table, with the same
- * hash-ordered scan cursor, as the keyspace's.
+ * A hash or a set is a struct kvs_tobj in one of two forms, chosen by the
+ * rule Redis 7.0 uses for its encodings (and reported by OBJECT ENCODING
+ * under Redis's names):
+ *
+ *  - compact ("listpack" hashes of at most 128 fields whose fields and
+ *    values are at most 64 bytes; "intset" sets of at most 512 integer
+ *    members): one byte array of elements in insertion order,
+ *        [name len varint][name][value len varint][value][stamp varint]
+ *    where the stamp is zigzag(stamp - base) for a per-object base stamp
+ *    (the first element's), so elements written by one command cost one
+ *    byte of stamp. Lookups are linear scans, as in Redis's listpack.
+ *  - table ("hashtable"): a struct kvs_table of element entries (a hash
+ *    field is an entry whose key is the field and whose RAW value is the
+ *    value; a set member has an empty value), each carrying its own stamp;
+ *    the same open-addressing table, with the same hash-ordered scan
+ *    cursor, as the keyspace's.
+ *
+ * A write that breaks the compact limits converts the object to a table,
+ * for good (as Redis never converts back). Every element keeps its HLC
+ * stamp in both forms (the per-field LWW and per-member add stamps
+ * replication merges on).
  *
  * Element stamps: every element a command writes gets the one stamp the
  * command minted for that key (kvs_tobj_tick), taken before the key's own
  * stamp from the write path, so a key's stamp is never older than any of
  * its elements'. Removed elements leave nothing behind (no tombstones yet).
  *
- * Encoding names. Redis keeps small hashes as a "listpack" and small
- * all-integer sets as an "intset" and converts them, for good, to a
- * "hashtable" when they outgrow the limits (hash: more than 128 fields or a
- * field or value longer than 64 bytes; set: more than 512 members or a
- * member that is not an integer). kvsd always stores a table, but tracks
- * the name Redis would report with the same one-way rule, so OBJECT
- * ENCODING answers like Redis 7.0 and HSCAN/SSCAN return small objects
- * whole with cursor 0, as Redis does for its compact encodings.
+ * Positions: elements are addressed by a size_t position, a slot index in
+ * a table and a byte offset in a compact object; KVS_TABLE_NONE is "none".
+ * A position is valid until the object is next modified, except that
+ * removing an element of a table never moves the others.
  *
- * Ownership: a kvs_tobj owns its table and every element entry in it; the
- * keyspace entry that points to it owns it (kvs_type_ops[].free_obj).
+ * Ownership: a kvs_tobj owns its table or byte array and every element in
+ * it; the keyspace entry that points to it owns it (free_obj). Element
+ * views (struct kvs_elem) borrow from the object and are valid as long as
+ * positions are.
  */
 #ifndef KVS_OBJECT_H
 #define KVS_OBJECT_H
@@ -44,8 +56,27 @@
 enum kvs_oenc { KVS_OENC_HASHTABLE = 0, KVS_OENC_LISTPACK, KVS_OENC_INTSET };
 
 struct kvs_tobj {
-	struct kvs_table t;   /* the elements; owned */
+	union {
+		struct kvs_table t;           /* enc == HASHTABLE */
+		struct {                      /* enc == LISTPACK or INTSET */
+			unsigned char *p;     /* the elements; owned; NULL if empty */
+			uint32_t bytes;       /* bytes of p in use */
+			uint32_t cap;         /* bytes of p allocated */
+			uint32_t n;           /* elements */
+			uint64_t base;        /* stamp the element stamps are relative to */
+			uint64_t seed;        /* table seed, for the conversion */
+		} pk;
+	};
 	uint8_t enc;          /* enum kvs_oenc; only ever becomes HASHTABLE */
+};
+
+/* One element, borrowed from its object (see "Positions" above). */
+struct kvs_elem {
+	const char *name;
+	size_t nlen;
+	const char *val;      /* a hash field's value; "" for set members */
+	size_t vlen;
+	uint64_t stamp;
 };
 
 /* ---- the object ------------------------------------------------------- */
@@ -67,41 +98,53 @@ int kvs_tobj_field_get(const void *obj, const char *f, size_t flen, kvs_elem_fn 
 size_t kvs_tobj_save(const void *obj, struct kvs_buf *out);
 void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed);
 
-static inline size_t kvs_tobj_len(const struct kvs_tobj *o) { return o->t.used; }
+static inline int kvs_tobj_compact(const struct kvs_tobj *o) { return o->enc != KVS_OENC_HASHTABLE; }
+static inline size_t kvs_tobj_len(const struct kvs_tobj *o)
+{
+	return kvs_tobj_compact(o) ? o->pk.n : o->t.used;
+}
 
-/* The element named f, or NULL; *slot (if not NULL) gets its slot index,
- * valid until the next insert into o. */
-struct kvs_entry *kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, size_t *slot);
+/* Walking: the first element's position and the one after pos, or
+ * KVS_TABLE_NONE at the end. kvs_tobj_at fills *el for a live position. */
+size_t kvs_tobj_first(const struct kvs_tobj *o);
+size_t kvs_tobj_next(const struct kvs_tobj *o, size_t pos);
+void kvs_tobj_at(const struct kvs_tobj *o, size_t pos, struct kvs_elem *el);
+
+/* Find element f: 1 and *el, *pos filled in (either may be NULL) if
+ * present, 0 if not. */
+int kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, struct kvs_elem *el, size_t *pos);
 /* Set element f to value v (vlen 0 for set members) with stamp. Returns 1
- * if f was added, 0 if an existing element was overwritten. Updates the
- * encoding name (hash rules if o is LISTPACK, set rules if INTSET). */
+ * if f was added, 0 if an existing element was overwritten. Converts a
+ * compact object to a table when the write breaks its limits. Invalidates
+ * positions. */
 int kvs_tobj_set(struct kvs_tobj *o, const char *f, size_t flen, const void *v, size_t vlen,
 		 uint64_t stamp);
-/* Insert a copy of element e (which must be absent), keeping its value and
- * giving it stamp. */
-void kvs_tobj_add_copy(struct kvs_tobj *o, const struct kvs_entry *e, uint64_t stamp);
+/* Like kvs_tobj_set for an f the caller knows is absent (no lookup). */
+void kvs_tobj_add_new(struct kvs_tobj *o, const char *f, size_t flen, const void *v, size_t vlen,
+		      uint64_t stamp);
 /* Remove element f. Returns 1 if it was there. Does not shrink (call
  * kvs_tobj_trim once a command is done removing). */
 int kvs_tobj_del(struct kvs_tobj *o, const char *f, size_t flen);
-void kvs_tobj_del_at(struct kvs_tobj *o, size_t slot);
-/* Give table memory back after removals. Invalidates slot indexes. */
+/* Remove the element at pos. In a compact object the elements after pos
+ * move (remove several in descending position order); in a table nothing
+ * else moves. */
+void kvs_tobj_del_at(struct kvs_tobj *o, size_t pos);
+/* Give memory back after removals. Invalidates positions. */
 void kvs_tobj_trim(struct kvs_tobj *o);
 
-/* A live slot chosen uniformly at random (o must not be empty). */
+/* A live position chosen uniformly at random (o must not be empty). On a
+ * compact object this walks it: for many draws take kvs_tobj_positions. */
 size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env);
-/* count (< size) distinct live slots chosen uniformly at random, written to
- * out[0..count). */
+/* count (< size) distinct live positions chosen uniformly at random,
+ * written to out[0..count), in random order. */
 void kvs_tobj_sample(const struct kvs_tobj *o, const struct kvs_env *env, size_t count, size_t *out);
+/* The positions of all elements in walking order (kvs_tobj_len of them),
+ * in a new array the caller frees. */
+size_t *kvs_tobj_positions(const struct kvs_tobj *o);
 
-/* The element's name and, for hashes, its value. */
-static inline const char *kvs_elem_name(const struct kvs_entry *e, size_t *len)
-{
-	return kvs_entry_key(e, len);
-}
-static inline const char *kvs_elem_value(const struct kvs_entry *e, size_t *len)
-{
-	return kvs_entry_str(e, len);
-}
+/* Check a compact object's invariants (lengths, count, limits, no
+ * duplicate names); 0 if sound, else a static description. Tests. */
+const char *kvs_tobj_check(const struct kvs_tobj *o);
 
 /* ---- command helpers --------------------------------------------------- */
 /* Look up the key at argv[argi] (k and *slot filled in; *slot is
@@ -126,9 +169,9 @@ void kvs_tobj_written(struct kvs_client *c, const struct kvs_key *k, size_t slot
 void kvs_tobj_store(struct kvs_client *c, const struct kvs_key *k, size_t slot, enum kvs_type type,
 		    struct kvs_tobj *o);
 
-/* Reply an element's name / value as a bulk string. */
-void kvs_reply_elem_name(struct kvs_client *c, const struct kvs_entry *e);
-void kvs_reply_elem_value(struct kvs_client *c, const struct kvs_entry *e);
+/* Reply the name / value of the element at pos as a bulk string. */
+void kvs_reply_name_at(struct kvs_client *c, const struct kvs_tobj *o, size_t pos);
+void kvs_reply_value_at(struct kvs_client *c, const struct kvs_tobj *o, size_t pos);
 
 /* HSCAN / SSCAN: argv = NAME key cursor [MATCH pattern] [COUNT count].
  * with_values replies field/value pairs. */

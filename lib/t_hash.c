@@ -1,8 +1,9 @@
 /*
  * t_hash.c - the hash commands (Redis 7.0 semantics and replies).
  *
- * A hash is a struct kvs_tobj (object.h): one entry per field, with the
- * value inline and the field's own HLC stamp.
+ * A hash is a struct kvs_tobj (object.h): a compact array of fields while
+ * small, a table of field entries beyond; every field keeps its own HLC
+ * stamp.
  */
 #include "config.h"
 #include <limits.h>
@@ -92,7 +93,7 @@ static void hsetnx_cmd(struct kvs_client *c)
 	struct hash_w w;
 	if (hash_open(c, &w) < 0)
 		return;
-	int fresh = !kvs_tobj_get(w.o, c->argv[2].p, c->argv[2].len, NULL);
+	int fresh = !kvs_tobj_get(w.o, c->argv[2].p, c->argv[2].len, NULL, NULL);
 	if (fresh)
 		kvs_tobj_set(w.o, c->argv[2].p, c->argv[2].len, c->argv[3].p, c->argv[3].len, w.stamp);
 	hash_close(c, &w, fresh);
@@ -102,12 +103,12 @@ static void hsetnx_cmd(struct kvs_client *c)
 static void hget_cmd(struct kvs_client *c)
 {
 	int err;
+	struct kvs_elem f;
 	struct kvs_tobj *o = hash_read(c, &err);
-	struct kvs_entry *f = o ? kvs_tobj_get(o, c->argv[2].p, c->argv[2].len, NULL) : NULL;
 	if (err)
 		return;
-	if (f)
-		kvs_reply_elem_value(c, f);
+	if (o && kvs_tobj_get(o, c->argv[2].p, c->argv[2].len, &f, NULL))
+		reply_bulk(c, f.val, f.vlen);
 	else
 		reply_null(c);
 }
@@ -120,9 +121,9 @@ static void hmget_cmd(struct kvs_client *c)
 		return;
 	reply_array(c, c->argc - 2);
 	for (int i = 2; i < c->argc; i++) {
-		struct kvs_entry *f = o ? kvs_tobj_get(o, c->argv[i].p, c->argv[i].len, NULL) : NULL;
-		if (f)
-			kvs_reply_elem_value(c, f);
+		struct kvs_elem f;
+		if (o && kvs_tobj_get(o, c->argv[i].p, c->argv[i].len, &f, NULL))
+			reply_bulk(c, f.val, f.vlen);
 		else
 			reply_null(c);
 	}
@@ -144,14 +145,13 @@ static void hlen_cmd(struct kvs_client *c)
 static void hstrlen_cmd(struct kvs_client *c)
 {
 	int err;
-	size_t n = 0;
+	struct kvs_elem f = { .vlen = 0 };
 	struct kvs_tobj *o = hash_read(c, &err);
-	struct kvs_entry *f = o ? kvs_tobj_get(o, c->argv[2].p, c->argv[2].len, NULL) : NULL;
 	if (err)
 		return;
-	if (f)
-		kvs_elem_value(f, &n);
-	reply_int(c, (long long)n);
+	if (o)
+		kvs_tobj_get(o, c->argv[2].p, c->argv[2].len, &f, NULL);
+	reply_int(c, (long long)f.vlen);
 }
 
 static void hexists_cmd(struct kvs_client *c)
@@ -159,7 +159,7 @@ static void hexists_cmd(struct kvs_client *c)
 	int err;
 	struct kvs_tobj *o = hash_read(c, &err);
 	if (!err)
-		reply_int(c, o && kvs_tobj_get(o, c->argv[2].p, c->argv[2].len, NULL));
+		reply_int(c, o && kvs_tobj_get(o, c->argv[2].p, c->argv[2].len, NULL, NULL));
 }
 
 /* HKEYS / HVALS / HGETALL. */
@@ -177,12 +177,13 @@ static void hgetall_generic(struct kvs_client *c, int what)
 		reply_array(c, n);
 	if (!o)
 		return;
-	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1)) {
-		struct kvs_entry *f = kvs_table_at(&o->t, i);
+	for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i)) {
+		struct kvs_elem f;
+		kvs_tobj_at(o, i, &f);
 		if (what & H_KEYS)
-			kvs_reply_elem_name(c, f);
+			reply_bulk(c, f.name, f.nlen);
 		if (what & H_VALS)
-			kvs_reply_elem_value(c, f);
+			reply_bulk(c, f.val, f.vlen);
 	}
 }
 
@@ -197,11 +198,9 @@ static void hincrby_cmd(struct kvs_client *c)
 	char buf[24];
 	if (arg_ll(c, 3, &incr, NULL) < 0 || hash_open(c, &w) < 0)
 		return;
-	struct kvs_entry *f = kvs_tobj_get(w.o, c->argv[2].p, c->argv[2].len, NULL);
-	if (f) {
-		size_t vlen;
-		const char *v = kvs_elem_value(f, &vlen);
-		if (!kvs_str2ll(v, vlen, &cur)) {
+	struct kvs_elem f;
+	if (kvs_tobj_get(w.o, c->argv[2].p, c->argv[2].len, &f, NULL)) {
+		if (!kvs_str2ll(f.val, f.vlen, &cur)) {
 			hash_close(c, &w, 0);
 			reply_error(c, "ERR hash value is not an integer");
 			return;
@@ -237,11 +236,9 @@ static void hincrbyfloat_cmd(struct kvs_client *c)
 	}
 	if (hash_open(c, &w) < 0)
 		return;
-	struct kvs_entry *f = kvs_tobj_get(w.o, c->argv[2].p, c->argv[2].len, NULL);
-	if (f) {
-		size_t vlen;
-		const char *v = kvs_elem_value(f, &vlen);
-		if (!kvs_str2ld(v, vlen, &cur)) {
+	struct kvs_elem f;
+	if (kvs_tobj_get(w.o, c->argv[2].p, c->argv[2].len, &f, NULL)) {
+		if (!kvs_str2ld(f.val, f.vlen, &cur)) {
 			hash_close(c, &w, 0);
 			reply_error(c, "ERR hash value is not a float");
 			return;
@@ -264,13 +261,13 @@ static void hincrbyfloat_cmd(struct kvs_client *c)
 }
 
 /* ---- HRANDFIELD --------------------------------------------------------- */
-static void reply_field(struct kvs_client *c, const struct kvs_entry *f, int withvalues)
+static void reply_field(struct kvs_client *c, const struct kvs_tobj *o, size_t pos, int withvalues)
 {
 	if (withvalues && c->proto > 2)
 		reply_array(c, 2);
-	kvs_reply_elem_name(c, f);
+	kvs_reply_name_at(c, o, pos);
 	if (withvalues)
-		kvs_reply_elem_value(c, f);
+		kvs_reply_value_at(c, o, pos);
 }
 
 static void hrandfield_count(struct kvs_client *c, long long l, int withvalues)
@@ -288,22 +285,28 @@ static void hrandfield_count(struct kvs_client *c, long long l, int withvalues)
 	/* RESP3 nests each pair in its own array; RESP2 flattens them. */
 	int flat2 = withvalues && c->proto == 2;
 	if (l < 0) {
+		/* A compact hash is walked once into an index, not per draw. */
+		size_t *all = kvs_tobj_compact(o) ? kvs_tobj_positions(o) : NULL;
 		reply_array(c, (long long)(flat2 ? count * 2 : count));
-		for (unsigned long long i = 0; i < count; i++)
-			reply_field(c, kvs_table_at(&o->t, kvs_tobj_random_slot(o, c->eng->env)), withvalues);
+		for (unsigned long long i = 0; i < count; i++) {
+			size_t pos = all ? all[kvs_env_random(c->eng->env) % size]
+					 : kvs_tobj_random_slot(o, c->eng->env);
+			reply_field(c, o, pos, withvalues);
+		}
+		free(all);
 		return;
 	}
 	if (count >= size) {
 		reply_array(c, (long long)(flat2 ? size * 2 : size));
-		for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1))
-			reply_field(c, kvs_table_at(&o->t, i), withvalues);
+		for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i))
+			reply_field(c, o, i, withvalues);
 		return;
 	}
 	size_t *slots = kvs_malloc((size_t)count * sizeof *slots);
 	kvs_tobj_sample(o, c->eng->env, (size_t)count, slots);
 	reply_array(c, (long long)(flat2 ? count * 2 : count));
 	for (size_t i = 0; i < count; i++)
-		reply_field(c, kvs_table_at(&o->t, slots[i]), withvalues);
+		reply_field(c, o, slots[i], withvalues);
 	free(slots);
 }
 
@@ -318,7 +321,7 @@ static void hrandfield_cmd(struct kvs_client *c)
 		if (!o)
 			reply_null(c);
 		else
-			kvs_reply_elem_name(c, kvs_table_at(&o->t, kvs_tobj_random_slot(o, c->eng->env)));
+			kvs_reply_name_at(c, o, kvs_tobj_random_slot(o, c->eng->env));
 		return;
 	}
 	if (arg_ll(c, 2, &l, NULL) < 0)

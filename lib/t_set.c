@@ -1,8 +1,9 @@
 /*
  * t_set.c - the set commands (Redis 7.0 semantics and replies).
  *
- * A set is a struct kvs_tobj (object.h): one entry per member, with an
- * empty value and the member's own add stamp.
+ * A set is a struct kvs_tobj (object.h): a compact array of members while
+ * small and all integers, a table of member entries beyond; every member
+ * keeps its own add stamp.
  */
 #include "config.h"
 #include <limits.h>
@@ -22,7 +23,7 @@ static struct kvs_tobj *set_read(struct kvs_client *c, int argi, int *err)
 
 static int has_member(const struct kvs_tobj *o, const char *m, size_t len)
 {
-	return o && kvs_tobj_get(o, m, len, NULL) != NULL;
+	return o && kvs_tobj_get(o, m, len, NULL, NULL);
 }
 
 static void sadd_cmd(struct kvs_client *c)
@@ -37,8 +38,10 @@ static void sadd_cmd(struct kvs_client *c)
 	uint64_t stamp = kvs_tobj_tick(c, &k);
 	/* A member already present keeps its add stamp: re-adding is no write. */
 	for (int i = 2; i < c->argc; i++)
-		if (!has_member(o, c->argv[i].p, c->argv[i].len))
-			added += kvs_tobj_set(o, c->argv[i].p, c->argv[i].len, "", 0, stamp);
+		if (!has_member(o, c->argv[i].p, c->argv[i].len)) {
+			kvs_tobj_add_new(o, c->argv[i].p, c->argv[i].len, "", 0, stamp);
+			added++;
+		}
 	if (!e)
 		kvs_tobj_store(c, &k, slot, KVS_T_SET, o);
 	else if (added)
@@ -56,8 +59,8 @@ static void reply_members(struct kvs_client *c, const struct kvs_tobj *o)
 	reply_set(c, o ? (long long)kvs_tobj_len(o) : 0);
 	if (!o)
 		return;
-	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1))
-		kvs_reply_elem_name(c, kvs_table_at(&o->t, i));
+	for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i))
+		kvs_reply_name_at(c, o, i);
 }
 
 static void smembers_cmd(struct kvs_client *c)
@@ -96,6 +99,12 @@ static void scard_cmd(struct kvs_client *c)
 }
 
 /* ---- SPOP / SRANDMEMBER ------------------------------------------------ */
+static int by_pos_desc(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static void spop_count(struct kvs_client *c, struct kvs_key *k, size_t slot, struct kvs_entry *e,
 		       size_t count)
 {
@@ -109,11 +118,13 @@ static void spop_count(struct kvs_client *c, struct kvs_key *k, size_t slot, str
 	size_t *slots = kvs_malloc(count * sizeof *slots);
 	kvs_tobj_sample(o, c->eng->env, count, slots);
 	reply_set(c, (long long)count);
-	/* Removing never moves other elements, so the sampled slots hold. */
-	for (size_t i = 0; i < count; i++) {
-		kvs_reply_elem_name(c, kvs_table_at(&o->t, slots[i]));
+	for (size_t i = 0; i < count; i++)
+		kvs_reply_name_at(c, o, slots[i]);
+	/* From the last position back: removing from a compact set moves
+	 * only the elements after the one removed. */
+	qsort(slots, count, sizeof *slots, by_pos_desc);
+	for (size_t i = 0; i < count; i++)
 		kvs_tobj_del_at(o, slots[i]);
-	}
 	free(slots);
 	kvs_tobj_written(c, k, slot, e);
 }
@@ -148,7 +159,7 @@ static void spop_cmd(struct kvs_client *c)
 	}
 	struct kvs_tobj *o = kvs_tobj_of(e);
 	size_t s = kvs_tobj_random_slot(o, c->eng->env);
-	kvs_reply_elem_name(c, kvs_table_at(&o->t, s));
+	kvs_reply_name_at(c, o, s);
 	kvs_tobj_del_at(o, s);
 	kvs_tobj_written(c, &k, slot, e);
 }
@@ -166,22 +177,26 @@ static void srandmember_count(struct kvs_client *c, long long l)
 	size_t size = kvs_tobj_len(o);
 	if (l < 0) {
 		unsigned long long count = (unsigned long long)-l;
+		/* A compact set is walked once into an index, not per draw. */
+		size_t *all = kvs_tobj_compact(o) ? kvs_tobj_positions(o) : NULL;
 		reply_array(c, (long long)count);
 		for (unsigned long long i = 0; i < count; i++)
-			kvs_reply_elem_name(c, kvs_table_at(&o->t, kvs_tobj_random_slot(o, c->eng->env)));
+			kvs_reply_name_at(c, o, all ? all[kvs_env_random(c->eng->env) % size]
+						    : kvs_tobj_random_slot(o, c->eng->env));
+		free(all);
 		return;
 	}
 	if ((unsigned long long)l >= size) {
 		reply_array(c, (long long)size);
-		for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1))
-			kvs_reply_elem_name(c, kvs_table_at(&o->t, i));
+		for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i))
+			kvs_reply_name_at(c, o, i);
 		return;
 	}
 	size_t *slots = kvs_malloc((size_t)l * sizeof *slots);
 	kvs_tobj_sample(o, c->eng->env, (size_t)l, slots);
 	reply_array(c, l);
 	for (long long i = 0; i < l; i++)
-		kvs_reply_elem_name(c, kvs_table_at(&o->t, slots[i]));
+		kvs_reply_name_at(c, o, slots[i]);
 	free(slots);
 }
 
@@ -209,7 +224,7 @@ static void srandmember_cmd(struct kvs_client *c)
 	if (!o)
 		reply_null(c);
 	else
-		kvs_reply_elem_name(c, kvs_table_at(&o->t, kvs_tobj_random_slot(o, c->eng->env)));
+		kvs_reply_name_at(c, o, kvs_tobj_random_slot(o, c->eng->env));
 }
 
 /* ---- SMOVE ------------------------------------------------------------- */
@@ -269,19 +284,24 @@ static int open_sources(struct kvs_client *c, int first, int n, struct kvs_tobj 
 	return bad ? -1 : 0;
 }
 
-/* A growable list of borrowed member entries. */
+/* A growable list of borrowed member names. */
+struct mref {
+	const char *p;
+	size_t len;
+};
 struct members {
-	const struct kvs_entry **v;
+	struct mref *v;
 	size_t n, cap;
 };
 
-static void members_push(struct members *r, const struct kvs_entry *e)
+static void members_push(struct members *r, const char *p, size_t len)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 16;
 		r->v = kvs_realloc(r->v, r->cap * sizeof *r->v);
 	}
-	r->v[r->n++] = e;
+	r->v[r->n].p = p;
+	r->v[r->n++].len = len;
 }
 
 static int by_size(const void *a, const void *b)
@@ -301,90 +321,81 @@ static size_t inter(struct kvs_tobj **sets, int n, size_t limit, struct members 
 	/* Walk the smallest set, probe the others from smallest up: the
 	 * first miss is likeliest there. */
 	qsort(sets, (size_t)n, sizeof *sets, by_size);
-	const struct kvs_table *t = &sets[0]->t;
-	for (size_t s = kvs_table_next(t, 0); s != KVS_TABLE_NONE; s = kvs_table_next(t, s + 1)) {
-		const struct kvs_entry *e = kvs_table_at(t, s);
-		size_t len;
-		const char *m = kvs_elem_name(e, &len);
+	const struct kvs_tobj *o = sets[0];
+	for (size_t s = kvs_tobj_first(o); s != KVS_TABLE_NONE; s = kvs_tobj_next(o, s)) {
+		struct kvs_elem el;
+		kvs_tobj_at(o, s, &el);
 		int j = 1;
-		while (j < n && kvs_tobj_get(sets[j], m, len, NULL))
+		while (j < n && has_member(sets[j], el.name, el.nlen))
 			j++;
 		if (j < n)
 			continue;
 		if (r)
-			members_push(r, e);
+			members_push(r, el.name, el.nlen);
 		if (++count == limit)
 			break;
 	}
 	return count;
 }
 
-static void sunion(struct kvs_tobj **sets, int n, uint64_t seed, struct members *r)
+/* The union as a new set (owned by the caller; NULL if empty), every
+ * member stamped with stamp. Redis builds its result set the same way. */
+static struct kvs_tobj *sunion(struct kvs_tobj **sets, int n, uint64_t seed, uint64_t stamp)
 {
-	/* Dedupe through a scratch table of borrowed entries, emptied
-	 * entry by entry at the end so nothing of the sources is freed. */
-	struct kvs_table seen;
-	kvs_table_init(&seen, seed);
+	size_t total = 0;
+	for (int i = 0; i < n; i++)
+		total += sets[i] ? kvs_tobj_len(sets[i]) : 0;
+	if (total == 0)
+		return NULL;
+	struct kvs_tobj *u = kvs_tobj_new(seed, KVS_OENC_INTSET);
 	for (int i = 0; i < n; i++) {
-		if (!sets[i])
+		const struct kvs_tobj *o = sets[i];
+		if (!o)
 			continue;
-		const struct kvs_table *t = &sets[i]->t;
-		for (size_t s = kvs_table_next(t, 0); s != KVS_TABLE_NONE; s = kvs_table_next(t, s + 1)) {
-			struct kvs_entry *e = kvs_table_at(t, s);
-			size_t len;
-			const char *m = kvs_elem_name(e, &len);
-			uint64_t h = kvs_table_hash(&seen, m, len);
-			if (kvs_table_find(&seen, m, len, h) != KVS_TABLE_NONE)
-				continue;
-			kvs_table_insert(&seen, h, e);
-			members_push(r, e);
+		for (size_t s = kvs_tobj_first(o); s != KVS_TABLE_NONE; s = kvs_tobj_next(o, s)) {
+			struct kvs_elem el;
+			kvs_tobj_at(o, s, &el);
+			if (!has_member(u, el.name, el.nlen))
+				kvs_tobj_add_new(u, el.name, el.nlen, "", 0, stamp);
 		}
 	}
-	for (size_t s = kvs_table_next(&seen, 0); s != KVS_TABLE_NONE; s = kvs_table_next(&seen, s + 1))
-		kvs_table_remove_at(&seen, s);
-	kvs_table_maybe_shrink(&seen);  /* frees the arrays once empty */
+	return u;
 }
 
 static void sdiff(struct kvs_tobj **sets, int n, struct members *r)
 {
-	if (!sets[0])
+	const struct kvs_tobj *o = sets[0];
+	if (!o)
 		return;
-	const struct kvs_table *t = &sets[0]->t;
-	for (size_t s = kvs_table_next(t, 0); s != KVS_TABLE_NONE; s = kvs_table_next(t, s + 1)) {
-		const struct kvs_entry *e = kvs_table_at(t, s);
-		size_t len;
-		const char *m = kvs_elem_name(e, &len);
+	for (size_t s = kvs_tobj_first(o); s != KVS_TABLE_NONE; s = kvs_tobj_next(o, s)) {
+		struct kvs_elem el;
+		kvs_tobj_at(o, s, &el);
 		int j = 1;
-		while (j < n && !has_member(sets[j], m, len))
+		while (j < n && !has_member(sets[j], el.name, el.nlen))
 			j++;
 		if (j == n)
-			members_push(r, e);
+			members_push(r, el.name, el.nlen);
 	}
 }
 
 enum setop { OP_INTER, OP_UNION, OP_DIFF };
 
-/* Replace the key at argv[1] with a set of the members in r (delete it if
- * r is empty) and reply the count. */
-static void store_result(struct kvs_client *c, const struct members *r)
+/* Replace the key at argv[1] with the set o (owned by the keyspace from
+ * now on; NULL: delete the key) and reply its size. */
+static void store_set(struct kvs_client *c, const struct kvs_key *k, struct kvs_tobj *o)
 {
-	struct kvs_key k;
 	size_t slot = KVS_TABLE_NONE;
-	arg_key(c, 1, &k);
-	if (!ks_find(&c->eng->ks, c->db, &k, c->now, &slot))
+	if (!ks_find(&c->eng->ks, c->db, k, c->now, &slot))
 		slot = KVS_TABLE_NONE;
-	if (r->n == 0) {
+	if (!o) {
 		if (slot != KVS_TABLE_NONE)
-			ks_delete_at(&c->eng->ks, c->db, &k, slot, KVS_CHG_DELETE, c->now);
+			ks_delete_at(&c->eng->ks, c->db, k, slot, KVS_CHG_DELETE, c->now);
 		reply_int(c, 0);
 		return;
 	}
-	struct kvs_tobj *o = kvs_tobj_new(c->eng->ks.seed, KVS_OENC_INTSET);
-	uint64_t stamp = kvs_tobj_tick(c, &k);
-	for (size_t i = 0; i < r->n; i++)
-		kvs_tobj_add_copy(o, r->v[i], stamp);
-	kvs_tobj_store(c, &k, slot, KVS_T_SET, o);
-	reply_int(c, (long long)r->n);
+	long long n = (long long)kvs_tobj_len(o);
+	kvs_tobj_store(c, k, slot, KVS_T_SET, o);
+	reply_int(c, n);
 }
 
 /* SINTER/SUNION/SDIFF key... (store = 0) or xSTORE dest key... (store = 1). */
@@ -393,22 +404,39 @@ static void setop_generic(struct kvs_client *c, enum setop op, int store)
 	int first = 1 + store, n = c->argc - first;
 	struct kvs_tobj **sets = kvs_malloc((size_t)n * sizeof *sets);
 	struct members r = { 0 };
+	struct kvs_tobj *res = NULL;
+	struct kvs_key k;
+	uint64_t stamp = 0;
 	if (open_sources(c, first, n, sets) < 0)
 		goto done;
-	if (op == OP_INTER)
-		inter(sets, n, 0, &r);
-	else if (op == OP_UNION)
-		sunion(sets, n, c->eng->ks.seed, &r);
-	else
-		sdiff(sets, n, &r);
 	if (store) {
+		arg_key(c, 1, &k);
+		stamp = kvs_tobj_tick(c, &k);
+	}
+	if (op == OP_UNION) {
+		res = sunion(sets, n, c->eng->ks.seed, stamp);
+	} else {
+		if (op == OP_INTER)
+			inter(sets, n, 0, &r);
+		else
+			sdiff(sets, n, &r);
 		/* The result is copied before the destination (which may be
 		 * one of the sources) is replaced. */
-		store_result(c, &r);
+		if (store && r.n) {
+			res = kvs_tobj_new(c->eng->ks.seed, KVS_OENC_INTSET);
+			for (size_t i = 0; i < r.n; i++)
+				kvs_tobj_add_new(res, r.v[i].p, r.v[i].len, "", 0, stamp);
+		}
+	}
+	if (store) {
+		store_set(c, &k, res);
+	} else if (op == OP_UNION) {
+		reply_members(c, res);
+		kvs_tobj_free(res);
 	} else {
 		reply_set(c, (long long)r.n);
 		for (size_t i = 0; i < r.n; i++)
-			kvs_reply_elem_name(c, r.v[i]);
+			reply_bulk(c, r.v[i].p, r.v[i].len);
 	}
 done:
 	free(r.v);

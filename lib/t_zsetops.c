@@ -56,7 +56,7 @@ static void aggregate(double *target, double v, enum zagg agg)
 
 static size_t src_len(const struct zsrc *s)
 {
-	return s->z ? s->z->len : s->set ? s->set->t.used : 0;
+	return s->z ? s->z->len : s->set ? kvs_tobj_len(s->set) : 0;
 }
 
 /* m's score in s (1 in a plain set); 0 if it is not there. */
@@ -68,7 +68,7 @@ static int src_score(const struct zsrc *s, const char *m, size_t len, double *sc
 			*score = y->score;
 		return y != NULL;
 	}
-	if (s->set && kvs_table_find(&s->set->t, m, len, kvs_hash64(m, len, s->set->t.seed)) != KVS_TABLE_NONE) {
+	if (s->set && kvs_tobj_get(s->set, m, len, NULL, NULL)) {
 		*score = 1;
 		return 1;
 	}
@@ -91,10 +91,11 @@ static void src_each(const struct zsrc *s, src_fn *fn, void *arg)
 				return;
 		}
 	} else if (s->set) {
-		const struct kvs_table *t = &s->set->t;
-		for (size_t i = kvs_table_next(t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(t, i + 1)) {
-			m = kvs_entry_key(kvs_table_at(t, i), &len);
-			if (fn(arg, m, len, 1))
+		const struct kvs_tobj *o = s->set;
+		for (size_t i = kvs_tobj_first(o); i != KVS_TABLE_NONE; i = kvs_tobj_next(o, i)) {
+			struct kvs_elem el;
+			kvs_tobj_at(o, i, &el);
+			if (fn(arg, el.name, el.nlen, 1))
 				return;
 		}
 	}

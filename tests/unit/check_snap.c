@@ -425,12 +425,18 @@ static struct kvs_tobj *make_obj(enum kvs_oenc enc, int n, int with_values)
 	struct kvs_tobj *o = kvs_tobj_new(ks.seed, enc);
 	char f[32], v[300];
 	for (int i = 0; i < n; i++) {
-		size_t fl = (size_t)snprintf(f, sizeof f, "f%d", i);
-		size_t vl = with_values ? (size_t)(i * 7 % 250) : 0;
+		size_t fl, vl = with_values ? (size_t)(i * 7 % 250) : 0;
+		if (enc == KVS_OENC_INTSET) {
+			fl = (size_t)snprintf(f, sizeof f, "%d", i * 37 - 100);
+		} else {
+			fl = (size_t)snprintf(f, sizeof f, "f%d", i);
+			f[0] = (char)(i % 3 ? 'f' : 0);    /* binary names too */
+		}
 		for (size_t j = 0; j < vl; j++)
 			v[j] = (char)(i + j);
-		f[0] = (char)(i % 3 ? 'f' : 0);            /* binary names too */
-		kvs_tobj_set(o, f, fl, v, vl, 1000u + (uint64_t)i);
+		/* stamps on both sides of the first one (compact objects
+		 * keep them relative to it) */
+		kvs_tobj_set(o, f, fl, v, vl, (1000u + (uint64_t)i * 977) ^ (i % 2 ? 0x3ffu << 22 : 0));
 	}
 	return o;
 }
@@ -440,17 +446,15 @@ static void expect_same_obj(const struct kvs_tobj *a, const struct kvs_tobj *b)
 {
 	ck_assert_uint_eq(kvs_tobj_len(a), kvs_tobj_len(b));
 	ck_assert_uint_eq(a->enc, b->enc);
-	for (size_t i = kvs_table_next(&a->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&a->t, i + 1)) {
-		const struct kvs_entry *x = kvs_table_at(&a->t, i);
-		size_t fl, vl, vl2;
-		const char *f = kvs_elem_name(x, &fl);
-		const struct kvs_entry *y = kvs_tobj_get(b, f, fl, NULL);
-		ck_assert_ptr_nonnull(y);
-		const char *v = kvs_elem_value(x, &vl), *v2 = kvs_elem_value(y, &vl2);
-		ck_assert_uint_eq(vl, vl2);
-		if (vl)
-			ck_assert_mem_eq(v, v2, vl);
-		ck_assert_uint_eq(x->stamp, y->stamp);
+	ck_assert_ptr_null(kvs_tobj_check(b));
+	for (size_t i = kvs_tobj_first(a); i != KVS_TABLE_NONE; i = kvs_tobj_next(a, i)) {
+		struct kvs_elem x, y;
+		kvs_tobj_at(a, i, &x);
+		ck_assert(kvs_tobj_get(b, x.name, x.nlen, &y, NULL));
+		ck_assert_uint_eq(x.vlen, y.vlen);
+		if (x.vlen)
+			ck_assert_mem_eq(x.val, y.val, x.vlen);
+		ck_assert_uint_eq(x.stamp, y.stamp);
 	}
 }
 
@@ -459,6 +463,8 @@ START_TEST(test_hash_and_set_objects_round_trip)
 	static const struct { enum kvs_oenc enc; int n, values; } cases[] = {
 		{ KVS_OENC_LISTPACK, 5, 1 }, { KVS_OENC_HASHTABLE, 3000, 1 },
 		{ KVS_OENC_INTSET, 7, 0 }, { KVS_OENC_HASHTABLE, 2000, 0 },
+		{ KVS_OENC_INTSET, 512, 0 }, { KVS_OENC_INTSET, 513, 0 },  /* a table */
+		{ KVS_OENC_LISTPACK, 128, 0 },
 	};
 	struct kvs_buf b = KVS_BUF_INIT;
 	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {

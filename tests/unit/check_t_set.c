@@ -494,22 +494,22 @@ END_TEST
 START_TEST(member_stamps)
 {
 	RUN("SADD", "s", "a", "b");
-	uint64_t a0 = tt_elem("s", KVS_T_SET, "a")->stamp;
-	ck_assert_uint_eq(tt_elem("s", KVS_T_SET, "b")->stamp, a0);
+	uint64_t a0 = tt_stamp("s", KVS_T_SET, "a");
+	ck_assert_uint_eq(tt_stamp("s", KVS_T_SET, "b"), a0);
 	ck_assert_uint_eq(kvs_hlc_ms(a0), tc_env.now_ms);
 	tc_env.now_ms += 3;
 	RUN("SADD", "s", "a", "c");
 	/* re-adding keeps the add stamp; a new member gets a newer one */
-	ck_assert_uint_eq(tt_elem("s", KVS_T_SET, "a")->stamp, a0);
-	uint64_t c0 = tt_elem("s", KVS_T_SET, "c")->stamp;
+	ck_assert_uint_eq(tt_stamp("s", KVS_T_SET, "a"), a0);
+	uint64_t c0 = tt_stamp("s", KVS_T_SET, "c");
 	ck_assert_uint_gt(c0, a0);
 	ck_assert_uint_eq(kvs_hlc_ms(c0), tc_env.now_ms);
 	ck_assert_uint_gt(tc_get(0, "s")->stamp, c0);
 	/* stored results carry fresh stamps ("{s}d" shares the shard clock
 	 * of "s"; stamps of different shards are not ordered within a ms) */
 	RUN("SUNIONSTORE", "{s}d", "s");
-	ck_assert_uint_gt(tt_elem("{s}d", KVS_T_SET, "a")->stamp, c0);
-	ck_assert_uint_gt(tc_get(0, "{s}d")->stamp, tt_elem("{s}d", KVS_T_SET, "a")->stamp);
+	ck_assert_uint_gt(tt_stamp("{s}d", KVS_T_SET, "a"), c0);
+	ck_assert_uint_gt(tc_get(0, "{s}d")->stamp, tt_stamp("{s}d", KVS_T_SET, "a"));
 }
 END_TEST
 

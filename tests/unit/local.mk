@@ -84,5 +84,10 @@ tests_unit_check_snap_SOURCES = tests/unit/check_snap.c tests/unit/testenv.h
 tests_unit_check_snap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_snap_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_object
+tests_unit_check_object_SOURCES = tests/unit/check_object.c
+tests_unit_check_object_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_object_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif

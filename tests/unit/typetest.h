@@ -83,14 +83,20 @@ static inline struct kvs_tobj *tt_obj(const char *key, enum kvs_type type)
 		return NULL;
 	ck_assert_int_eq(e->type, type);
 	ck_assert_int_eq(e->enc, KVS_E_PTR);
-	return kvs_tobj_of(e);
+	struct kvs_tobj *o = kvs_tobj_of(e);
+	const char *bad = kvs_tobj_check(o);
+	ck_assert_msg(bad == NULL, "%s's object: %s", key, bad);
+	return o;
 }
 
-/* The element named f of key's object (NULL if absent). */
-static inline struct kvs_entry *tt_elem(const char *key, enum kvs_type type, const char *f)
+/* The stamp of the element named f of key's object (which must exist). */
+static inline uint64_t tt_stamp(const char *key, enum kvs_type type, const char *f)
 {
 	struct kvs_tobj *o = tt_obj(key, type);
-	return o ? kvs_tobj_get(o, f, strlen(f), NULL) : NULL;
+	struct kvs_elem el;
+	ck_assert_ptr_nonnull(o);
+	ck_assert_msg(kvs_tobj_get(o, f, strlen(f), &el, NULL), "no element %s in %s", f, key);
+	return el.stamp;
 }
 
 #endif
