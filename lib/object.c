@@ -50,59 +50,83 @@ static uint64_t unzigzag(uint64_t z, uint64_t base)
 	return base + ((z >> 1) ^ (0 - (z & 1)));
 }
 
+/* Hashes store a value per element; intset members have none (no length
+ * byte either). */
+#define PK_VALUES(o) ((o)->enc == KVS_OENC_LISTPACK)
+
 /* Decode the element at byte offset pos; returns the offset after it. */
 static size_t pk_decode(const struct kvs_tobj *o, size_t pos, struct kvs_elem *el)
 {
-	const unsigned char *p = o->pk.p + pos;
+	const unsigned char *p = o->p + pos;
 	uint64_t z;
 	p += kvs_varint_get(p, &el->nlen);
 	el->name = (const char *)p;
 	p += el->nlen;
-	p += kvs_varint_get(p, &el->vlen);
+	el->vlen = 0;
+	if (PK_VALUES(o))
+		p += kvs_varint_get(p, &el->vlen);
 	el->val = (const char *)p;
 	p += el->vlen;
 	p += u64_get(p, &z);
-	el->stamp = unzigzag(z, o->pk.base);
-	return (size_t)(p - o->pk.p);
+	el->stamp = unzigzag(z, o->base);
+	return (size_t)(p - o->p);
 }
 
 /* Offset just past the element at pos, without decoding its stamp. */
 static size_t pk_skip(const struct kvs_tobj *o, size_t pos)
 {
-	const unsigned char *p = o->pk.p + pos;
+	const unsigned char *p = o->p + pos;
 	size_t len;
 	p += kvs_varint_get(p, &len);
 	p += len;
-	p += kvs_varint_get(p, &len);
-	p += len;
+	if (PK_VALUES(o)) {
+		p += kvs_varint_get(p, &len);
+		p += len;
+	}
 	while (*p++ & 0x80)
 		;
-	return (size_t)(p - o->pk.p);
+	return (size_t)(p - o->p);
 }
 
 static size_t pk_find(const struct kvs_tobj *o, const char *f, size_t flen)
 {
-	const unsigned char *p = o->pk.p, *end = p + o->pk.bytes;
+	const unsigned char *p = o->p, *end = p + o->bytes;
+	int vals = PK_VALUES(o);
 	while (p < end) {
 		size_t len;
 		const unsigned char *at = p;
 		p += kvs_varint_get(p, &len);
 		if (len == flen && memcmp(p, f, flen) == 0)
-			return (size_t)(at - o->pk.p);
+			return (size_t)(at - o->p);
 		p += len;
-		p += kvs_varint_get(p, &len);
-		p += len;
+		if (vals) {
+			p += kvs_varint_get(p, &len);
+			p += len;
+		}
 		while (*p++ & 0x80)
 			;
 	}
 	return KVS_TABLE_NONE;
 }
 
+/* Bytes allocated for the array: the allocator's size class. */
+static size_t pk_cap(const struct kvs_tobj *o)
+{
+	if (!o->p)
+		return 0;
+#ifdef HAVE_MALLOC_USABLE_SIZE
+	return malloc_usable_size(o->p);
+#else
+	return o->bytes;
+#endif
+}
+
 /* Encoded size of an element. */
-static size_t pk_size(size_t flen, size_t vlen, uint64_t z)
+static size_t pk_size(const struct kvs_tobj *o, size_t flen, size_t vlen, uint64_t z)
 {
 	unsigned char tmp[10];
-	return kvs_varint_len(flen) + flen + kvs_varint_len(vlen) + vlen + u64_put(tmp, z);
+	return kvs_varint_len(flen) + flen + (PK_VALUES(o) ? kvs_varint_len(vlen) + vlen : 0) +
+	       u64_put(tmp, z);
 }
 
 /* Replace bytes [pos, pos+old) of the array by the encoding of an element
@@ -110,31 +134,28 @@ static size_t pk_size(size_t flen, size_t vlen, uint64_t z)
 static void pk_put(struct kvs_tobj *o, size_t pos, size_t old, const char *f, size_t flen,
 		   const void *v, size_t vlen, uint64_t stamp)
 {
-	if (o->pk.n == 0 && old == 0)
-		o->pk.base = stamp;
-	uint64_t z = zigzag(stamp, o->pk.base);
-	size_t sz = pk_size(flen, vlen, z), bytes = o->pk.bytes - old + sz;
-	if (bytes > o->pk.cap) {
-		size_t cap = o->pk.cap ? o->pk.cap : 16;
-		while (cap < bytes)
-			cap += cap / 2 + 8;
-		o->pk.p = kvs_realloc(o->pk.p, cap);
-		o->pk.cap = (uint32_t)cap;
-	}
-	unsigned char *p = o->pk.p + pos;
+	if (o->n == 0 && old == 0)
+		o->base = stamp;
+	uint64_t z = zigzag(stamp, o->base);
+	size_t sz = pk_size(o, flen, vlen, z), bytes = o->bytes - old + sz;
+	if (bytes > pk_cap(o))
+		o->p = kvs_realloc(o->p, bytes);  /* jemalloc: in place within a size class */
+	unsigned char *p = o->p + pos;
 	if (sz != old)
-		memmove(p + sz, p + old, o->pk.bytes - pos - old);
+		memmove(p + sz, p + old, o->bytes - pos - old);
 	p += kvs_varint_put(p, flen);
 	memcpy(p, f, flen);
 	p += flen;
-	p += kvs_varint_put(p, vlen);
-	if (vlen)
-		memcpy(p, v, vlen);
-	p += vlen;
+	if (PK_VALUES(o)) {
+		p += kvs_varint_put(p, vlen);
+		if (vlen)
+			memcpy(p, v, vlen);
+		p += vlen;
+	}
 	u64_put(p, z);
-	o->pk.bytes = (uint32_t)bytes;
+	o->bytes = (uint32_t)bytes;
 	if (old == 0)
-		o->pk.n++;
+		o->n++;
 }
 
 /* Would o, after writing f = v (adding it if add), break the compact
@@ -142,7 +163,7 @@ static void pk_put(struct kvs_tobj *o, size_t pos, size_t old, const char *f, si
 static int pk_outgrows(const struct kvs_tobj *o, const char *f, size_t flen, size_t vlen, int add)
 {
 	long long ll;
-	size_t n = o->pk.n + (add != 0);
+	size_t n = o->n + (add != 0);
 	if (o->enc == KVS_OENC_LISTPACK)
 		return n > KVS_HASH_MAX_LISTPACK_ENTRIES || flen > KVS_HASH_MAX_LISTPACK_VALUE ||
 		       vlen > KVS_HASH_MAX_LISTPACK_VALUE;
@@ -161,14 +182,15 @@ static void table_add(struct kvs_table *t, const char *f, size_t flen, const voi
 static void pk_to_table(struct kvs_tobj *o)
 {
 	struct kvs_tobj c = *o;
-	kvs_table_init(&o->t, c.pk.seed);
-	kvs_table_reserve(&o->t, c.pk.n + 1);
-	for (size_t pos = 0; pos < c.pk.bytes;) {
+	o->t = kvs_malloc(sizeof *o->t);
+	kvs_table_init(o->t, c.seed);
+	kvs_table_reserve(o->t, c.n + 1);
+	for (size_t pos = 0; pos < c.bytes;) {
 		struct kvs_elem el;
 		pos = pk_decode(&c, pos, &el);
-		table_add(&o->t, el.name, el.nlen, el.val, el.vlen, el.stamp);
+		table_add(o->t, el.name, el.nlen, el.val, el.vlen, el.stamp);
 	}
-	free(c.pk.p);
+	free(c.p);
 	o->enc = KVS_OENC_HASHTABLE;
 }
 
@@ -177,10 +199,12 @@ struct kvs_tobj *kvs_tobj_new(uint64_t seed, enum kvs_oenc enc)
 {
 	struct kvs_tobj *o = kvs_calloc(1, sizeof *o);
 	o->enc = (uint8_t)enc;
-	if (enc == KVS_OENC_HASHTABLE)
-		kvs_table_init(&o->t, seed);
-	else
-		o->pk.seed = seed;
+	if (enc == KVS_OENC_HASHTABLE) {
+		o->t = kvs_malloc(sizeof *o->t);
+		kvs_table_init(o->t, seed);
+	} else {
+		o->seed = seed;
+	}
 	return o;
 }
 
@@ -189,10 +213,12 @@ void kvs_tobj_free(void *obj)
 	struct kvs_tobj *o = obj;
 	if (!o)
 		return;
-	if (kvs_tobj_compact(o))
-		free(o->pk.p);
-	else
-		kvs_table_destroy(&o->t);
+	if (kvs_tobj_compact(o)) {
+		free(o->p);
+	} else {
+		kvs_table_destroy(o->t);
+		free(o->t);
+	}
 	free(o);
 }
 
@@ -202,22 +228,21 @@ void *kvs_tobj_dup(const void *obj)
 	if (kvs_tobj_compact(o)) {
 		struct kvs_tobj *n = kvs_malloc(sizeof *n);
 		*n = *o;
-		n->pk.p = NULL;
-		if (o->pk.bytes) {
-			n->pk.p = kvs_malloc(o->pk.bytes);
-			memcpy(n->pk.p, o->pk.p, o->pk.bytes);
+		n->p = NULL;
+		if (o->bytes) {
+			n->p = kvs_malloc(o->bytes);
+			memcpy(n->p, o->p, o->bytes);
 		}
-		n->pk.cap = o->pk.bytes;
 		return n;
 	}
-	struct kvs_tobj *n = kvs_tobj_new(o->t.seed, KVS_OENC_HASHTABLE);
-	kvs_table_reserve(&n->t, o->t.used);
-	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1)) {
-		const struct kvs_entry *e = kvs_table_at(&o->t, i);
+	struct kvs_tobj *n = kvs_tobj_new(o->t->seed, KVS_OENC_HASHTABLE);
+	kvs_table_reserve(n->t, o->t->used);
+	for (size_t i = kvs_table_next(o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(o->t, i + 1)) {
+		const struct kvs_entry *e = kvs_table_at(o->t, i);
 		size_t klen;
 		const char *k = kvs_entry_key(e, &klen);
 		/* rekey with the same name copies the value and the stamp */
-		kvs_table_insert(&n->t, kvs_table_hash(&n->t, k, klen), kvs_entry_rekey(e, k, klen, 0));
+		kvs_table_insert(n->t, kvs_table_hash(n->t, k, klen), kvs_entry_rekey(e, k, klen, 0));
 	}
 	return n;
 }
@@ -229,16 +254,17 @@ size_t kvs_tobj_mem(const void *obj)
 #ifdef HAVE_MALLOC_USABLE_SIZE
 	n = malloc_usable_size((void *)o);
 	if (kvs_tobj_compact(o))
-		return n + (o->pk.p ? malloc_usable_size(o->pk.p) : 0);
-	if (o->t.mem)
-		n += malloc_usable_size(o->t.mem);
+		return n + (o->p ? malloc_usable_size(o->p) : 0);
+	n += malloc_usable_size(o->t);
+	if (o->t->mem)
+		n += malloc_usable_size(o->t->mem);
 #else
 	if (kvs_tobj_compact(o))
-		return n + o->pk.cap;
-	n += kvs_table_mem(&o->t);
+		return n + o->bytes;
+	n += sizeof *o->t + kvs_table_mem(o->t);
 #endif
-	for (size_t i = kvs_table_next(&o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(&o->t, i + 1))
-		n += kvs_entry_mem(kvs_table_at(&o->t, i));
+	for (size_t i = kvs_table_next(o->t, 0); i != KVS_TABLE_NONE; i = kvs_table_next(o->t, i + 1))
+		n += kvs_entry_mem(kvs_table_at(o->t, i));
 	return n;
 }
 
@@ -254,17 +280,17 @@ const char *kvs_tobj_encoding(const void *obj)
 size_t kvs_tobj_first(const struct kvs_tobj *o)
 {
 	if (kvs_tobj_compact(o))
-		return o->pk.n ? 0 : KVS_TABLE_NONE;
-	return kvs_table_next(&o->t, 0);
+		return o->n ? 0 : KVS_TABLE_NONE;
+	return kvs_table_next(o->t, 0);
 }
 
 size_t kvs_tobj_next(const struct kvs_tobj *o, size_t pos)
 {
 	if (kvs_tobj_compact(o)) {
 		pos = pk_skip(o, pos);
-		return pos < o->pk.bytes ? pos : KVS_TABLE_NONE;
+		return pos < o->bytes ? pos : KVS_TABLE_NONE;
 	}
-	return kvs_table_next(&o->t, pos + 1);
+	return kvs_table_next(o->t, pos + 1);
 }
 
 void kvs_tobj_at(const struct kvs_tobj *o, size_t pos, struct kvs_elem *el)
@@ -273,7 +299,7 @@ void kvs_tobj_at(const struct kvs_tobj *o, size_t pos, struct kvs_elem *el)
 		pk_decode(o, pos, el);
 		return;
 	}
-	const struct kvs_entry *e = kvs_table_at(&o->t, pos);
+	const struct kvs_entry *e = kvs_table_at(o->t, pos);
 	el->name = kvs_entry_key(e, &el->nlen);
 	el->val = kvs_entry_str(e, &el->vlen);
 	el->stamp = e->stamp;
@@ -330,7 +356,7 @@ void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed)
 		return NULL;
 	struct kvs_tobj *o = kvs_tobj_new(seed, (enum kvs_oenc)*enc);
 	if (!kvs_tobj_compact(o))
-		kvs_table_reserve(&o->t, (size_t)n);
+		kvs_table_reserve(o->t, (size_t)n);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t stamp = kvs_snap_get_u64(&in);
 		uint64_t flen = kvs_snap_get_varint(&in);
@@ -354,7 +380,7 @@ void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed)
 int kvs_tobj_get(const struct kvs_tobj *o, const char *f, size_t flen, struct kvs_elem *el, size_t *pos)
 {
 	size_t i = kvs_tobj_compact(o) ? pk_find(o, f, flen)
-				       : kvs_table_find(&o->t, f, flen, kvs_table_hash(&o->t, f, flen));
+				       : kvs_table_find(o->t, f, flen, kvs_table_hash(o->t, f, flen));
 	if (i == KVS_TABLE_NONE)
 		return 0;
 	if (pos)
@@ -370,9 +396,9 @@ void kvs_tobj_add_new(struct kvs_tobj *o, const char *f, size_t flen, const void
 	if (kvs_tobj_compact(o) && pk_outgrows(o, f, flen, vlen, 1))
 		pk_to_table(o);
 	if (kvs_tobj_compact(o))
-		pk_put(o, o->pk.bytes, 0, f, flen, v, vlen, stamp);
+		pk_put(o, o->bytes, 0, f, flen, v, vlen, stamp);
 	else
-		table_add(&o->t, f, flen, v, vlen, stamp);
+		table_add(o->t, f, flen, v, vlen, stamp);
 }
 
 int kvs_tobj_set(struct kvs_tobj *o, const char *f, size_t flen, const void *v, size_t vlen,
@@ -391,14 +417,14 @@ int kvs_tobj_set(struct kvs_tobj *o, const char *f, size_t flen, const void *v, 
 		pk_put(o, pos, pk_skip(o, pos) - pos, f, flen, v, vlen, stamp);
 		return 0;
 	}
-	struct kvs_entry *e = kvs_table_at(&o->t, pos);
+	struct kvs_entry *e = kvs_table_at(o->t, pos);
 	size_t old;
 	kvs_entry_str(e, &old);
 	if (old != vlen)
 		e = kvs_entry_resize_str(e, vlen);  /* realloc, often in place */
 	if (vlen)
 		memcpy((char *)kvs_entry_str(e, &old), v, vlen);
-	kvs_table_replace(&o->t, pos, e);
+	kvs_table_replace(o->t, pos, e);
 	e->stamp = stamp;
 	return 0;
 }
@@ -407,13 +433,13 @@ void kvs_tobj_del_at(struct kvs_tobj *o, size_t pos)
 {
 	if (kvs_tobj_compact(o)) {
 		size_t end = pk_skip(o, pos);
-		memmove(o->pk.p + pos, o->pk.p + end, o->pk.bytes - end);
-		o->pk.bytes -= (uint32_t)(end - pos);
-		o->pk.n--;
+		memmove(o->p + pos, o->p + end, o->bytes - end);
+		o->bytes -= (uint32_t)(end - pos);
+		o->n--;
 		return;
 	}
-	struct kvs_entry *e = kvs_table_at(&o->t, pos);
-	kvs_table_remove_at(&o->t, pos);
+	struct kvs_entry *e = kvs_table_at(o->t, pos);
+	kvs_table_remove_at(o->t, pos);
 	kvs_entry_free(e);
 }
 
@@ -429,14 +455,12 @@ int kvs_tobj_del(struct kvs_tobj *o, const char *f, size_t flen)
 void kvs_tobj_trim(struct kvs_tobj *o)
 {
 	if (!kvs_tobj_compact(o)) {
-		kvs_table_maybe_shrink(&o->t);
-	} else if (o->pk.bytes == 0) {
-		free(o->pk.p);
-		o->pk.p = NULL;
-		o->pk.cap = 0;
-	} else if (o->pk.cap > 64 && o->pk.bytes < o->pk.cap / 2) {
-		o->pk.p = kvs_realloc(o->pk.p, o->pk.bytes);
-		o->pk.cap = o->pk.bytes;
+		kvs_table_maybe_shrink(o->t);
+	} else if (o->bytes == 0) {
+		free(o->p);
+		o->p = NULL;
+	} else if (pk_cap(o) > 64 && o->bytes < pk_cap(o) / 2) {
+		o->p = kvs_realloc(o->p, o->bytes);
 	}
 }
 
@@ -445,14 +469,14 @@ const char *kvs_tobj_check(const struct kvs_tobj *o)
 	if (!kvs_tobj_compact(o))
 		return NULL;
 	size_t n = 0, pos = 0;
-	if (o->pk.bytes > o->pk.cap || (o->pk.bytes && !o->pk.p))
+	if (o->bytes > pk_cap(o) || (o->bytes && !o->p))
 		return "bytes beyond the allocation";
-	while (pos < o->pk.bytes) {
+	while (pos < o->bytes) {
 		struct kvs_elem el;
 		pos = pk_decode(o, pos, &el);
-		if (pos > o->pk.bytes)
+		if (pos > o->bytes)
 			return "an element runs past the end";
-		if (pk_find(o, el.name, el.nlen) != (size_t)(el.name - (const char *)o->pk.p) - kvs_varint_len(el.nlen))
+		if (pk_find(o, el.name, el.nlen) != (size_t)(el.name - (const char *)o->p) - kvs_varint_len(el.nlen))
 			return "a duplicate name";
 		if (o->enc == KVS_OENC_LISTPACK && (el.nlen > KVS_HASH_MAX_LISTPACK_VALUE ||
 						    el.vlen > KVS_HASH_MAX_LISTPACK_VALUE))
@@ -462,7 +486,7 @@ const char *kvs_tobj_check(const struct kvs_tobj *o)
 			return "an intset member that is not an integer";
 		n++;
 	}
-	if (n != o->pk.n)
+	if (n != o->n)
 		return "element count differs from the walk";
 	if (n > (o->enc == KVS_OENC_LISTPACK ? KVS_HASH_MAX_LISTPACK_ENTRIES : KVS_SET_MAX_INTSET_ENTRIES))
 		return "more elements than the limit";
@@ -481,7 +505,7 @@ size_t *kvs_tobj_positions(const struct kvs_tobj *o)
 size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env)
 {
 	if (kvs_tobj_compact(o)) {
-		size_t k = (size_t)(kvs_env_random(env) % o->pk.n), pos = 0;
+		size_t k = (size_t)(kvs_env_random(env) % o->n), pos = 0;
 		while (k--)
 			pos = pk_skip(o, pos);
 		return pos;
@@ -491,11 +515,11 @@ size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env)
 	 * all miss. The fallback (next live slot after a random one) is
 	 * biased towards slots after empty runs, but still correct. */
 	for (int i = 0; i < 64; i++) {
-		size_t s = (size_t)(kvs_env_random(env) % kvs_table_slots(&o->t));
-		if (kvs_table_next(&o->t, s) == s)
+		size_t s = (size_t)(kvs_env_random(env) % kvs_table_slots(o->t));
+		if (kvs_table_next(o->t, s) == s)
 			return s;
 	}
-	return kvs_table_random(&o->t, kvs_env_random(env));
+	return kvs_table_random(o->t, kvs_env_random(env));
 }
 
 /* Draw count distinct slots by rejection (count is small next to size):
@@ -539,7 +563,7 @@ static void sample_dense(const struct kvs_tobj *o, const struct kvs_env *env, si
 
 void kvs_tobj_sample(const struct kvs_tobj *o, const struct kvs_env *env, size_t count, size_t *out)
 {
-	if (!kvs_tobj_compact(o) && count * 3 <= o->t.used)
+	if (!kvs_tobj_compact(o) && count * 3 <= o->t->used)
 		sample_sparse(o, env, count, out);
 	else
 		sample_dense(o, env, count, out);
@@ -721,7 +745,7 @@ void kvs_tobj_scan_cmd(struct kvs_client *c, enum kvs_type type, int with_values
 		}
 		cursor = 0;
 	} else {
-		kvs_table_scan(&o->t, &cursor, (size_t)count, scan_collect, &st);
+		kvs_table_scan(o->t, &cursor, (size_t)count, scan_collect, &st);
 	}
 	char buf[24];
 	int n = kvs_ull2str(buf, cursor);

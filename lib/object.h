@@ -10,6 +10,7 @@
  *    values are at most 64 bytes; "intset" sets of at most 512 integer
  *    members): one byte array of elements in insertion order,
  *        [name len varint][name][value len varint][value][stamp varint]
+ *    (sets: no value, nor its length)
  *    where the stamp is zigzag(stamp - base) for a per-object base stamp
  *    (the first element's), so elements written by one command cost one
  *    byte of stamp. Lookups are linear scans, as in Redis's listpack.
@@ -55,18 +56,16 @@
 
 enum kvs_oenc { KVS_OENC_HASHTABLE = 0, KVS_OENC_LISTPACK, KVS_OENC_INTSET };
 
-struct kvs_tobj {
+struct kvs_tobj {             /* 32 bytes */
 	union {
-		struct kvs_table t;           /* enc == HASHTABLE */
-		struct {                      /* enc == LISTPACK or INTSET */
-			unsigned char *p;     /* the elements; owned; NULL if empty */
-			uint32_t bytes;       /* bytes of p in use */
-			uint32_t cap;         /* bytes of p allocated */
-			uint32_t n;           /* elements */
-			uint64_t base;        /* stamp the element stamps are relative to */
-			uint64_t seed;        /* table seed, for the conversion */
-		} pk;
+		struct kvs_table *t;  /* enc == HASHTABLE: the table; owned */
+		unsigned char *p;     /* otherwise: the elements; owned; NULL if empty */
 	};
+	/* compact form only: */
+	uint64_t base;        /* stamp the element stamps are relative to */
+	uint64_t seed;        /* table seed, for the conversion */
+	uint32_t bytes;       /* bytes of p in use */
+	uint16_t n;           /* elements (<= KVS_SET_MAX_INTSET_ENTRIES) */
 	uint8_t enc;          /* enum kvs_oenc; only ever becomes HASHTABLE */
 };
 
@@ -101,7 +100,7 @@ void *kvs_tobj_load(const unsigned char *p, size_t len, uint64_t seed);
 static inline int kvs_tobj_compact(const struct kvs_tobj *o) { return o->enc != KVS_OENC_HASHTABLE; }
 static inline size_t kvs_tobj_len(const struct kvs_tobj *o)
 {
-	return kvs_tobj_compact(o) ? o->pk.n : o->t.used;
+	return kvs_tobj_compact(o) ? o->n : o->t->used;
 }
 
 /* Walking: the first element's position and the one after pos, or

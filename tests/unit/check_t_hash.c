@@ -331,14 +331,14 @@ START_TEST(hrandfield_is_uniform)
 	RUN("HSET", "h", "big", "12345678901234567890123456789012345678901234567890123456789012345");
 	RUN("HDEL", "h", "big");
 	ck_assert_str_eq(enc_of("h"), "hashtable");
-	uint32_t cap = tt_obj("h", KVS_T_HASH)->t.cap;
+	uint32_t cap = tt_obj("h", KVS_T_HASH)->t->cap;
 	ck_assert_uint_ge(cap, 40);
 	for (int i = 4; i < 40; i++) {
 		snprintf(f, sizeof f, "f%d", i);
 		RUN("HDEL", "h", f);
 	}
 	EXPECT(":4\r\n", "HLEN", "h");
-	ck_assert_uint_eq(tt_obj("h", KVS_T_HASH)->t.cap, cap);  /* sparse, not shrunk */
+	ck_assert_uint_eq(tt_obj("h", KVS_T_HASH)->t->cap, cap);  /* sparse, not shrunk */
 	int hits[4] = { 0 };
 	for (int round = 0; round < 4000; round++) {
 		RUN("HRANDFIELD", "h");

@@ -244,7 +244,7 @@ START_TEST(srandmember_is_uniform)
 		snprintf(m, sizeof m, "m%d", i);
 		RUN("SREM", "s", m);
 	}
-	ck_assert_uint_eq(tt_obj("s", KVS_T_SET)->t.cap, 60);
+	ck_assert_uint_eq(tt_obj("s", KVS_T_SET)->t->cap, 60);
 	int hits[5] = { 0 };
 	for (int round = 0; round < 100; round++) {
 		char **items;
