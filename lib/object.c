@@ -90,6 +90,8 @@ static size_t pk_skip(const struct kvs_tobj *o, size_t pos)
 
 static size_t pk_find(const struct kvs_tobj *o, const char *f, size_t flen)
 {
+	if (!o->p)    /* empty (NULL + 0 would be undefined) */
+		return KVS_TABLE_NONE;
 	const unsigned char *p = o->p, *end = p + o->bytes;
 	int vals = PK_VALUES(o);
 	while (p < end) {
