@@ -6,7 +6,7 @@
  * rule Redis 7.0 uses for its encodings (and reported by OBJECT ENCODING
  * under Redis's names):
  *
- *  - compact ("listpack" hashes of at most 128 fields whose fields and
+ *  - compact ("listpack" hashes of at most 512 fields whose fields and
  *    values are at most 64 bytes; "intset" sets of at most 512 integer
  *    members): one byte array of elements in insertion order,
  *        [name len varint][name][value len varint][value][stamp varint]
@@ -49,8 +49,9 @@
 #include "entry.h"
 #include "table.h"
 
-/* Redis 7.0 defaults: hash-max-listpack-entries/value, set-max-intset-entries. */
-#define KVS_HASH_MAX_LISTPACK_ENTRIES 128
+/* Redis 7.0 defaults (CONFIG GET of redis-server 7.0.15): hash-max-listpack-entries
+ * 512 and -value 64, set-max-intset-entries 512. */
+#define KVS_HASH_MAX_LISTPACK_ENTRIES 512
 #define KVS_HASH_MAX_LISTPACK_VALUE   64
 #define KVS_SET_MAX_INTSET_ENTRIES    512
 

@@ -34,6 +34,47 @@ def test_hash_roundtrip(r):
     assert r.type("h") == "none"
 
 
+def test_small_hash_keeps_insertion_order(r):
+    # Small hashes are compact (Redis: a listpack) and keep insertion order;
+    # an overwrite keeps the field's place, a removed field comes back last.
+    fields = ["zeta", "alpha", "mid", "b", "k9"]
+    for i, f in enumerate(fields):
+        r.hset("h", f, str(i))
+    assert r.object("encoding", "h") == "listpack"
+    assert r.hkeys("h") == fields
+    r.hset("h", "alpha", "a much longer value than before")
+    r.hdel("h", "mid")
+    r.hset("h", "mid", "again")
+    assert r.hkeys("h") == ["zeta", "alpha", "b", "k9", "mid"]
+    assert r.hvals("h") == ["0", "a much longer value than before", "3", "4", "again"]
+    assert list(r.hgetall("h")) == r.hkeys("h")
+    # a 65-byte value or a 513th field makes it a table, and HDEL does not
+    # make it compact again
+    r.hset("h", "long", "v" * 65)
+    assert r.object("encoding", "h") == "hashtable"
+    r.hdel("h", "long")
+    assert r.object("encoding", "h") == "hashtable"
+    assert r.hgetall("h") == {"zeta": "0", "alpha": "a much longer value than before",
+                              "b": "3", "k9": "4", "mid": "again"}
+    r.hset("h2", mapping={"f%d" % i: str(i) for i in range(512)})
+    assert r.object("encoding", "h2") == "listpack"
+    r.hset("h2", "f512", "x")
+    assert r.object("encoding", "h2") == "hashtable"
+    assert r.hgetall("h2") == dict({"f%d" % i: str(i) for i in range(512)}, f512="x")
+
+
+def test_small_hash_random_and_counters(r):
+    r.hset("h", mapping={"a": "1", "b": "2", "c": "3"})
+    picks = r.hrandfield("h", -300, withvalues=True)
+    pairs = list(zip(picks[::2], picks[1::2]))
+    assert len(pairs) == 300 and set(pairs) == {("a", "1"), ("b", "2"), ("c", "3")}
+    assert sorted(r.hrandfield("h", 2)) in (["a", "b"], ["a", "c"], ["b", "c"])
+    assert r.hincrby("h", "n", 5) == 5 and r.hincrby("h", "n", -7) == -2
+    assert r.hincrbyfloat("h", "a", 0.25) == 1.25
+    assert r.hget("h", "a") == "1.25" and r.hstrlen("h", "n") == 2
+    assert r.object("encoding", "h") == "listpack"
+
+
 def test_hash_errors(c):
     assert c.call("SET", "s", "x") == "OK"
     assert c.call("HSET", "s", "a", "1") == WRONGTYPE
@@ -119,6 +160,33 @@ def test_set_errors(c):
         "ERR LIMIT can't be negative")
     assert c.call("SPOP", "t", "-1") == RespError(
         "ERR value is out of range, must be positive")
+
+
+def test_small_integer_sets(r):
+    # up to 512 integers: compact (Redis: an intset); every command sees
+    # the same members whatever the form
+    r.sadd("s", *range(100, 0, -1))
+    assert r.object("encoding", "s") == "intset"
+    assert r.smembers("s") == {str(i) for i in range(1, 101)}
+    assert r.sismember("s", "50") and not r.sismember("s", "050")
+    assert r.smismember("s", ["1", "0", "100"]) == [1, 0, 1]
+    popped = set(r.spop("s", 30))
+    assert len(popped) == 30 and r.scard("s") == 70
+    assert r.smembers("s") == {str(i) for i in range(1, 101)} - popped
+    rnd = r.srandmember("s", -500)
+    assert len(rnd) == 500 and set(rnd) <= r.smembers("s")
+    assert r.smove("s", "t", next(iter(r.smembers("s")))) == 1
+    r.sadd("u", *range(1, 513))
+    assert r.object("encoding", "u") == "intset"
+    assert r.sinterstore("i", "s", "u") == 69 and r.object("encoding", "i") == "intset"
+    assert r.smembers("i") == r.smembers("s")
+    assert r.sunionstore("v", "s", "t", "u") == 512
+    assert r.sdiff("u", "s", "t") == {str(i) for i in range(1, 513)} - r.smembers("s") - r.smembers("t")
+    r.sadd("u", "513")
+    assert r.object("encoding", "u") == "hashtable"
+    r.sadd("w", "1", "x")
+    assert r.object("encoding", "w") == "hashtable"
+    assert r.smembers("w") == {"1", "x"}
 
 
 def test_spop_srandmember_sscan(r):

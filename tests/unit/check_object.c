@@ -20,7 +20,7 @@ static uint64_t rnd(void)
 static uint64_t env_random(void *ctx) { (void)ctx; return rnd(); }
 static const struct kvs_env env = { .random = env_random };
 
-#define NAMES 200
+#define NAMES 600
 struct model {
 	int present[NAMES];
 	char val[NAMES][80];
@@ -33,7 +33,7 @@ struct model {
 static size_t name_of(int i, int intset, char *buf)
 {
 	/* intset names are integers; listpack ones mix lengths, 70 bytes
-	 * (over the 64-byte limit) for name 199 */
+	 * (over the 64-byte limit) for the last name */
 	if (intset)
 		return (size_t)sprintf(buf, "%d", i * 1000003 - 77);
 	if (i == NAMES - 1) {
@@ -76,23 +76,26 @@ static void expect_model(const struct kvs_tobj *o, const struct model *m, int in
 	ck_assert_uint_eq(walked, m->n);
 }
 
-static void random_ops(enum kvs_oenc enc, int ops)
+/* ops random writes, removals and sampled removals of names below
+ * universe; del_pct: percentage of removals. With longs, rare writes of a
+ * 70-byte name or a 65-75 byte value (over the listpack limit). */
+static int random_ops(enum kvs_oenc enc, int ops, int universe, unsigned del_pct, int longs)
 {
+	int why = 0;   /* what made it a table: 1 the count, 2 a length */
 	int intset = enc == KVS_OENC_INTSET;
 	struct model *m = calloc(1, sizeof *m);
 	struct kvs_tobj *o = kvs_tobj_new(42, enc);
 	char buf[96];
 	for (int op = 0; op < ops; op++) {
-		/* names mostly below 140 so listpacks hover around 128;
-		 * the long name and long values are rare */
-		int i = (int)(rnd() % 140);
-		if (rnd() % 500 == 0)
+		/* the long name and long values are rare */
+		int i = (int)(rnd() % (uint64_t)universe);
+		if (longs && rnd() % 500 == 0)
 			i = NAMES - 1 - (int)(rnd() % 60);
 		size_t len = name_of(i, intset, buf);
-		unsigned r = (unsigned)(rnd() % 10);
-		if (r < 6) {
+		unsigned r = (unsigned)(rnd() % 100);
+		if (r >= del_pct) {
 			size_t vl = intset ? 0 : (size_t)(rnd() % 40);
-			if (!intset && rnd() % 300 == 0)
+			if (longs && !intset && rnd() % 300 == 0)
 				vl = 65 + (size_t)(rnd() % 10);    /* over the value limit */
 			for (size_t j = 0; j < vl; j++)
 				m->val[i][j] = (char)rnd();
@@ -104,11 +107,12 @@ static void random_ops(enum kvs_oenc enc, int ops)
 			m->present[i] = 1;
 			m->vlen[i] = vl;
 			m->stamp[i] = stamp;
-			if (intset ? m->n > KVS_SET_MAX_INTSET_ENTRIES
-				   : m->n > KVS_HASH_MAX_LISTPACK_ENTRIES || vl > KVS_HASH_MAX_LISTPACK_VALUE ||
-					     len > KVS_HASH_MAX_LISTPACK_VALUE)
-				m->table = 1;
-		} else if (r < 9) {
+			int by_count = m->n > (intset ? KVS_SET_MAX_INTSET_ENTRIES : KVS_HASH_MAX_LISTPACK_ENTRIES);
+			int by_len = !intset && (vl > KVS_HASH_MAX_LISTPACK_VALUE || len > KVS_HASH_MAX_LISTPACK_VALUE);
+			if (!m->table && (by_count || by_len))
+				why = by_count ? 1 : 2;
+			m->table |= by_count || by_len;
+		} else if (r < del_pct * 2 / 3) {
 			ck_assert_int_eq(kvs_tobj_del(o, buf, len), m->present[i]);
 			m->n -= m->present[i];
 			m->present[i] = 0;
@@ -147,7 +151,7 @@ static void random_ops(enum kvs_oenc enc, int ops)
 			}
 			free(pos);
 		}
-		if (op % 97 == 0 || op == ops - 1)
+		if (op % 251 == 0 || op == ops - 1)
 			expect_model(o, m, intset);
 		if (op % 1000 == 999) {
 			struct kvs_tobj *d = kvs_tobj_dup(o);
@@ -157,23 +161,30 @@ static void random_ops(enum kvs_oenc enc, int ops)
 	}
 	kvs_tobj_free(o);
 	free(m);
+	return why;
 }
 
 START_TEST(listpack_matches_model)
 {
-	for (int round = 0; round < 8; round++)
-		random_ops(KVS_OENC_LISTPACK, 6000);
+	/* 590 names at 3% removals: the count crosses 512 (a table);
+	 * 520 names at 30% and long elements: a long one converts it */
+	int why = 0;
+	for (int round = 0; round < 6; round++)
+		why |= random_ops(KVS_OENC_LISTPACK, 6000, round % 2 ? 520 : 590, round % 2 ? 30 : 3, round % 2);
+	ck_assert_int_eq(why, 3);   /* both conversions happened */
 }
 END_TEST
 
 START_TEST(intset_matches_model)
 {
+	int why = 0;
 	for (int round = 0; round < 4; round++)
-		random_ops(KVS_OENC_INTSET, 6000);
+		why |= random_ops(KVS_OENC_INTSET, 6000, round % 2 ? 520 : 590, round % 2 ? 30 : 3, 1);
+	ck_assert_int_eq(why, 1);
 }
 END_TEST
 
-/* The conversion points are Redis's: 128 fields, 64-byte fields and
+/* The conversion points are Redis's: 512 fields, 64-byte fields and
  * values, 512 integer members; a removal never converts back. */
 START_TEST(converts_at_redis_limits)
 {
