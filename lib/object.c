@@ -11,10 +11,32 @@
 #include "object.h"
 #include "snap.h"
 #include "util.h"
+#include "zset.h"
+#include <stdatomic.h>
 
 #ifdef HAVE_MALLOC_USABLE_SIZE
 #include <malloc.h>
 #endif
+
+/* ---- limits ----------------------------------------------------------- */
+static _Atomic size_t enc_limits[KVS_LIM__COUNT] = {
+	[KVS_LIM_HASH_ENTRIES] = KVS_HASH_MAX_LISTPACK_ENTRIES,
+	[KVS_LIM_HASH_VALUE] = KVS_HASH_MAX_LISTPACK_VALUE,
+	[KVS_LIM_SET_INTSET_ENTRIES] = KVS_SET_MAX_INTSET_ENTRIES,
+	[KVS_LIM_ZSET_ENTRIES] = KVS_ZSET_MAX_LISTPACK_ENTRIES,
+	[KVS_LIM_ZSET_VALUE] = KVS_ZSET_MAX_LISTPACK_VALUE,
+};
+
+void kvs_enc_limits_set(enum kvs_enc_limit which, long long v)
+{
+	size_t n = v < 0 ? 0 : (unsigned long long)v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+	atomic_store_explicit(&enc_limits[which], n, memory_order_relaxed);
+}
+
+size_t kvs_enc_limit(enum kvs_enc_limit which)
+{
+	return atomic_load_explicit(&enc_limits[which], memory_order_relaxed);
+}
 
 /* ---- the compact form ------------------------------------------------ */
 /* u64 varints for the stamps (kvs_varint_* take size_t). */
@@ -166,10 +188,15 @@ static int pk_outgrows(const struct kvs_tobj *o, const char *f, size_t flen, siz
 {
 	long long ll;
 	size_t n = o->n + (add != 0);
-	if (o->enc == KVS_OENC_LISTPACK)
-		return n > KVS_HASH_MAX_LISTPACK_ENTRIES || flen > KVS_HASH_MAX_LISTPACK_VALUE ||
-		       vlen > KVS_HASH_MAX_LISTPACK_VALUE;
-	return n > KVS_SET_MAX_INTSET_ENTRIES || vlen != 0 || !kvs_str2ll(f, flen, &ll);
+	if (n > KVS_COMPACT_HARD_MAX)
+		return 1;
+	if (o->enc == KVS_OENC_LISTPACK) {
+		size_t maxlen = kvs_enc_limit(KVS_LIM_HASH_VALUE);
+		if (maxlen > KVS_COMPACT_HARD_MAX)
+			maxlen = KVS_COMPACT_HARD_MAX;
+		return n > kvs_enc_limit(KVS_LIM_HASH_ENTRIES) || flen > maxlen || vlen > maxlen;
+	}
+	return n > kvs_enc_limit(KVS_LIM_SET_INTSET_ENTRIES) || vlen != 0 || !kvs_str2ll(f, flen, &ll);
 }
 
 static void table_add(struct kvs_table *t, const char *f, size_t flen, const void *v, size_t vlen,
@@ -480,8 +507,8 @@ const char *kvs_tobj_check(const struct kvs_tobj *o)
 			return "an element runs past the end";
 		if (pk_find(o, el.name, el.nlen) != (size_t)(el.name - (const char *)o->p) - kvs_varint_len(el.nlen))
 			return "a duplicate name";
-		if (o->enc == KVS_OENC_LISTPACK && (el.nlen > KVS_HASH_MAX_LISTPACK_VALUE ||
-						    el.vlen > KVS_HASH_MAX_LISTPACK_VALUE))
+		if (o->enc == KVS_OENC_LISTPACK && (el.nlen > KVS_COMPACT_HARD_MAX ||
+						    el.vlen > KVS_COMPACT_HARD_MAX))
 			return "a listpack element over the size limit";
 		long long ll;
 		if (o->enc == KVS_OENC_INTSET && (el.vlen || !kvs_str2ll(el.name, el.nlen, &ll)))
@@ -490,8 +517,8 @@ const char *kvs_tobj_check(const struct kvs_tobj *o)
 	}
 	if (n != o->n)
 		return "element count differs from the walk";
-	if (n > (o->enc == KVS_OENC_LISTPACK ? KVS_HASH_MAX_LISTPACK_ENTRIES : KVS_SET_MAX_INTSET_ENTRIES))
-		return "more elements than the limit";
+	if (n > KVS_COMPACT_HARD_MAX)
+		return "more elements than a compact object holds";
 	return NULL;
 }
 

@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "util.h"
 #include "zset.h"
+#include "object.h"
 
 #define LEAF_CAP  30
 #define INNER_CAP 31
@@ -544,7 +545,7 @@ struct kvs_znode *kvs_zset_insert(struct kvs_zset *z, double score, const char *
 	struct kvs_znode *x = node_alloc(norm_zero(score), m, len);
 	tree_insert(z, x);
 	dict_add(z, x);
-	if (z->len > KVS_ZSET_MAX_LISTPACK_ENTRIES || len > KVS_ZSET_MAX_LISTPACK_VALUE)
+	if (z->len > kvs_enc_limit(KVS_LIM_ZSET_ENTRIES) || len > kvs_enc_limit(KVS_LIM_ZSET_VALUE))
 		z->compact = 0;
 	return x;
 }

@@ -23,6 +23,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include <malloc.h>
 #endif
 #include "block.h"
+#include "object.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -644,6 +645,11 @@ void config_sync_runtime(void)
 	atomic_store(&server.eng.slowlog_slower_than, server.cfg.slowlog_log_slower_than);
 	atomic_store(&server.eng.slowlog_max_len, server.cfg.slowlog_max_len);
 	snapshot_config_changed(&server.cfg);
+	kvs_enc_limits_set(KVS_LIM_HASH_ENTRIES, server.cfg.hash_max_listpack_entries);
+	kvs_enc_limits_set(KVS_LIM_HASH_VALUE, server.cfg.hash_max_listpack_value);
+	kvs_enc_limits_set(KVS_LIM_SET_INTSET_ENTRIES, server.cfg.set_max_intset_entries);
+	kvs_enc_limits_set(KVS_LIM_ZSET_ENTRIES, server.cfg.zset_max_listpack_entries);
+	kvs_enc_limits_set(KVS_LIM_ZSET_VALUE, server.cfg.zset_max_listpack_value);
 }
 
 static void config_cmd(struct kvs_client *c)
@@ -655,9 +661,6 @@ static void config_cmd(struct kvs_client *c)
 			char pat[256];
 			snprintf(pat, sizeof pat, "%.*s", (int)c->argv[i].len, c->argv[i].p);
 			config_get(&server.cfg, pat, config_collect, &r);
-			/* kvsd has no AOF; tools such as redis-benchmark ask. */
-			if (kvs_glob(pat, strlen(pat), "appendonly", 10, 1))
-				config_collect(&r, "appendonly", "no");
 		}
 		pthread_mutex_unlock(&config_lock);
 		reply_map(c, r.n);

@@ -42,6 +42,8 @@ enum ctype {
 	T_BIND,     /* 1..KVSD_MAX_BIND addresses */
 	T_SAVE,     /* pairs of <seconds> <changes> */
 	T_INCLUDE,  /* read another file in place; file only */
+	T_INTS,     /* exactly clamp_lo integers in min..max, kept as one string */
+	T_COBL,     /* client-output-buffer-limit: <class> <hard> <soft> <seconds>... */
 };
 
 #define F_MUTABLE   0x1u  /* CONFIG SET may change it */
@@ -49,6 +51,8 @@ enum ctype {
 #define F_NONEMPTY  0x4u  /* T_STR: "" is refused */
 #define F_BASENAME  0x8u  /* T_STR: no '/' allowed */
 #define F_SNAPSHOT  0x10u /* a non-default value needs LMDB snapshots */
+#define F_INERT     0x20u /* accepted and shown, acts on nothing; `why` says why */
+#define F_ONLYDEF   0x40u /* only the default is accepted; `why` is the refusal */
 
 #ifndef HAVE_LMDB
 #define NO_SNAPSHOTS_MSG "snapshots are not available: kvsd was built without LMDB (configure --with-lmdb)"
@@ -65,6 +69,17 @@ struct directive {
 	long long clamp_lo, clamp_hi;   /* if clamp_hi: accepted, then clamped */
 	const struct enum_item *items;  /* T_ENUM, ends with a NULL name */
 	const char *def;                /* default in file syntax; NULL = none */
+	const char *why;                /* F_INERT / F_ONLYDEF: the reason */
+};
+
+static const struct enum_item repl_diskless_loads[] = {
+	{ "disabled", 0 }, { "on-empty-db", 1 }, { "swapdb", 2 }, { NULL, 0 },
+};
+static const struct enum_item oom_score_adjs[] = {
+	{ "no", 0 }, { "yes", 1 }, { "relative", 1 }, { "absolute", 2 }, { NULL, 0 },
+};
+static const struct enum_item appendfsyncs[] = {
+	{ "always", 0 }, { "everysec", 1 }, { "no", 2 }, { NULL, 0 },
 };
 
 /* Listed in Redis's order, which is also the order of its error message. */
@@ -98,13 +113,28 @@ static const struct enum_item syslog_facilities[] = {
 };
 
 #define OFF(f) offsetof(struct kvs_config, f)
-#define NUM(n, t, fl, f, lo, hi, d) { n, t, fl, OFF(f), lo, hi, 0, 0, NULL, d }
-#define STR(n, fl, f, d)            { n, T_STR, fl, OFF(f), 0, 0, 0, 0, NULL, d }
-#define ENUM(n, fl, f, it, d)       { n, T_ENUM, fl, OFF(f), 0, 0, 0, 0, it, d }
-#define BOOL(n, fl, f, d)           { n, T_BOOL, fl, OFF(f), 0, 1, 0, 0, NULL, d }
+#define NUM(n, t, fl, f, lo, hi, d) { n, t, fl, OFF(f), lo, hi, 0, 0, NULL, d, NULL }
+#define STR(n, fl, f, d)            { n, T_STR, fl, OFF(f), 0, 0, 0, 0, NULL, d, NULL }
+#define ENUM(n, fl, f, it, d)       { n, T_ENUM, fl, OFF(f), 0, 0, 0, 0, it, d, NULL }
+#define BOOL(n, fl, f, d)           { n, T_BOOL, fl, OFF(f), 0, 1, 0, 0, NULL, d, NULL }
+/* redis.conf directives kvsd takes but does not act on (why: the reason) */
+#define INUM(n, t, fl, f, lo, hi, d, w) \
+	{ n, t, (fl) | F_INERT, OFF(compat.f), lo, hi, 0, 0, NULL, d, w }
+#define ISTR(n, fl, f, d, w)        { n, T_STR, (fl) | F_INERT, OFF(compat.f), 0, 0, 0, 0, NULL, d, w }
+#define IENUM(n, fl, f, it, d, w)   { n, T_ENUM, (fl) | F_INERT, OFF(compat.f), 0, 0, 0, 0, it, d, w }
+#define IBOOL(n, fl, f, d, w)       { n, T_BOOL, (fl) | F_INERT, OFF(compat.f), 0, 1, 0, 0, NULL, d, w }
+
+#define W_COSMETIC "cosmetic: kvsd has no logo or process title template"
+#define W_RDB      "snapshots are LMDB files, not RDB (see save and dbfilename)"
+#define W_REPL     "kvsd does not replicate the Redis way (replicaof is not supported)"
+#define W_LAZY     "kvsd chooses itself which frees happen in the background"
+#define W_PROC     "process tuning kvsd leaves to the kernel and the service manager"
+#define W_AOF      "kvsd has no append-only file"
+#define W_LIST     "lists are kept in 8 KiB packed nodes, uncompressed"
+#define W_NONE(x)  "kvsd has no " x
 
 static const struct directive directives[] = {
-	{ "bind", T_BIND, 0, OFF(bind), 0, 0, 0, 0, NULL, "127.0.0.1" },
+	{ "bind", T_BIND, 0, OFF(bind), 0, 0, 0, 0, NULL, "127.0.0.1", NULL },
 	NUM("port", T_INT, 0, port, 0, 65535, "6379"),
 	NUM("tcp-backlog", T_INT, 0, tcp_backlog, 0, INT_MAX, "511"),
 	STR("unixsocket", F_NULLABLE, unixsocket, ""),
@@ -123,7 +153,7 @@ static const struct directive directives[] = {
 	NUM("databases", T_INT, 0, databases, 1, 1024, "16"),
 	NUM("io-threads", T_INT, 0, io_threads, 0, 128, "0"),
 	/* Redis accepts any hz and silently keeps it within 1..500. */
-	{ "hz", T_INT, F_MUTABLE, OFF(hz), 0, INT_MAX, 1, 500, NULL, "10" },
+	{ "hz", T_INT, F_MUTABLE, OFF(hz), 0, INT_MAX, 1, 500, NULL, "10", NULL },
 	NUM("node-id", T_INT, 0, node_id, 0, 1023, "0"),
 	NUM("slowlog-log-slower-than", T_LL, F_MUTABLE, slowlog_log_slower_than,
 	    -1, LLONG_MAX, "10000"),
@@ -137,9 +167,86 @@ static const struct directive directives[] = {
 	ENUM("syslog-facility", 0, syslog_facility, syslog_facilities, "local0"),
 	STR("dir", F_NONEMPTY, dir, "."),
 	STR("dbfilename", F_NONEMPTY | F_BASENAME | F_SNAPSHOT, dbfilename, "kvsd.lmdb"),
-	{ "save", T_SAVE, F_MUTABLE | F_SNAPSHOT, OFF(save), 0, 0, 0, 0, NULL, "" },
+	{ "save", T_SAVE, F_MUTABLE | F_SNAPSHOT, OFF(save), 0, 0, 0, 0, NULL, "", NULL },
 	BOOL("stop-writes-on-bgsave-error", F_MUTABLE, stop_writes_on_bgsave_error, "yes"),
-	{ "include", T_INCLUDE, 0, 0, 0, 0, 0, 0, NULL, NULL },
+	/* encodings: applied (object.h), aliases as in Redis 7 */
+	NUM("hash-max-listpack-entries", T_LL, F_MUTABLE, hash_max_listpack_entries, 0, LLONG_MAX, "512"),
+	NUM("hash-max-ziplist-entries", T_LL, F_MUTABLE, hash_max_listpack_entries, 0, LLONG_MAX, "512"),
+	NUM("hash-max-listpack-value", T_LL, F_MUTABLE, hash_max_listpack_value, 0, LLONG_MAX, "64"),
+	NUM("hash-max-ziplist-value", T_LL, F_MUTABLE, hash_max_listpack_value, 0, LLONG_MAX, "64"),
+	NUM("set-max-intset-entries", T_LL, F_MUTABLE, set_max_intset_entries, 0, LLONG_MAX, "512"),
+	NUM("zset-max-listpack-entries", T_LL, F_MUTABLE, zset_max_listpack_entries, 0, LLONG_MAX, "128"),
+	NUM("zset-max-ziplist-entries", T_LL, F_MUTABLE, zset_max_listpack_entries, 0, LLONG_MAX, "128"),
+	NUM("zset-max-listpack-value", T_LL, F_MUTABLE, zset_max_listpack_value, 0, LLONG_MAX, "64"),
+	NUM("zset-max-ziplist-value", T_LL, F_MUTABLE, zset_max_listpack_value, 0, LLONG_MAX, "64"),
+	/* the rest of a stock redis.conf: accepted, shown, inert */
+	{ "appendonly", T_BOOL, F_MUTABLE | F_ONLYDEF, OFF(compat.appendonly), 0, 1, 0, 0, NULL, "no",
+	  "kvsd has no append-only file: it persists with LMDB snapshots (save, BGSAVE)" },
+	{ "notify-keyspace-events", T_STR, F_MUTABLE | F_ONLYDEF, OFF(compat.notify_keyspace_events),
+	  0, 0, 0, 0, NULL, "", "keyspace notifications are not supported" },
+	IBOOL("always-show-logo", 0, always_show_logo, "no", W_COSMETIC),
+	IBOOL("set-proc-title", 0, set_proc_title, "yes", W_COSMETIC),
+	ISTR("proc-title-template", F_MUTABLE, proc_title_template,
+	     "{title} {listen-addr} {server-mode}", W_COSMETIC),
+	IBOOL("rdbcompression", F_MUTABLE, rdbcompression, "yes", W_RDB),
+	IBOOL("rdbchecksum", F_MUTABLE, rdbchecksum, "yes", W_RDB),
+	IBOOL("rdb-del-sync-files", F_MUTABLE, rdb_del_sync_files, "no", W_RDB),
+	IBOOL("rdb-save-incremental-fsync", F_MUTABLE, rdb_save_incremental_fsync, "yes", W_RDB),
+	IBOOL("replica-serve-stale-data", F_MUTABLE, replica_serve_stale_data, "yes", W_REPL),
+	IBOOL("slave-serve-stale-data", F_MUTABLE, replica_serve_stale_data, "yes", W_REPL),
+	IBOOL("replica-read-only", F_MUTABLE, replica_read_only, "yes", W_REPL),
+	IBOOL("slave-read-only", F_MUTABLE, replica_read_only, "yes", W_REPL),
+	IBOOL("repl-diskless-sync", F_MUTABLE, repl_diskless_sync, "yes", W_REPL),
+	INUM("repl-diskless-sync-delay", T_INT, F_MUTABLE, repl_diskless_sync_delay, 0, INT_MAX, "5", W_REPL),
+	INUM("repl-diskless-sync-max-replicas", T_INT, F_MUTABLE, repl_diskless_sync_max_replicas,
+	     0, INT_MAX, "0", W_REPL),
+	IENUM("repl-diskless-load", F_MUTABLE, repl_diskless_load, repl_diskless_loads, "disabled", W_REPL),
+	IBOOL("repl-disable-tcp-nodelay", F_MUTABLE, repl_disable_tcp_nodelay, "no", W_REPL),
+	INUM("replica-priority", T_INT, F_MUTABLE, replica_priority, 0, INT_MAX, "100", W_REPL),
+	INUM("slave-priority", T_INT, F_MUTABLE, replica_priority, 0, INT_MAX, "100", W_REPL),
+	IBOOL("replica-lazy-flush", F_MUTABLE, replica_lazy_flush, "no", W_REPL),
+	IBOOL("slave-lazy-flush", F_MUTABLE, replica_lazy_flush, "no", W_REPL),
+	INUM("acllog-max-len", T_INT, F_MUTABLE, acllog_max_len, 0, INT_MAX, "128", W_NONE("ACLs")),
+	IBOOL("lazyfree-lazy-eviction", F_MUTABLE, lazyfree_lazy_eviction, "no", W_LAZY),
+	IBOOL("lazyfree-lazy-expire", F_MUTABLE, lazyfree_lazy_expire, "no", W_LAZY),
+	IBOOL("lazyfree-lazy-server-del", F_MUTABLE, lazyfree_lazy_server_del, "no", W_LAZY),
+	IBOOL("lazyfree-lazy-user-del", F_MUTABLE, lazyfree_lazy_user_del, "no", W_LAZY),
+	IBOOL("lazyfree-lazy-user-flush", F_MUTABLE, lazyfree_lazy_user_flush, "no", W_LAZY),
+	IENUM("oom-score-adj", F_MUTABLE, oom_score_adj, oom_score_adjs, "no", W_PROC),
+	{ "oom-score-adj-values", T_INTS, F_MUTABLE | F_INERT, OFF(compat.oom_score_adj_values),
+	  -2000, 2000, 3, 0, NULL, "0 200 800", W_PROC },
+	IBOOL("disable-thp", 0, disable_thp, "yes", W_PROC),
+	IBOOL("jemalloc-bg-thread", F_MUTABLE, jemalloc_bg_thread, "yes", W_PROC),
+	IBOOL("dynamic-hz", F_MUTABLE, dynamic_hz, "yes", "hz is used as set"),
+	IBOOL("activerehashing", F_MUTABLE, activerehashing, "yes",
+	      "large tables always rehash incrementally"),
+	ISTR("appendfilename", 0, appendfilename, "appendonly.aof", W_AOF),
+	ISTR("appenddirname", 0, appenddirname, "appendonlydir", W_AOF),
+	IENUM("appendfsync", F_MUTABLE, appendfsync, appendfsyncs, "everysec", W_AOF),
+	IBOOL("no-appendfsync-on-rewrite", F_MUTABLE, no_appendfsync_on_rewrite, "no", W_AOF),
+	INUM("auto-aof-rewrite-percentage", T_INT, F_MUTABLE, auto_aof_rewrite_percentage,
+	     0, INT_MAX, "100", W_AOF),
+	INUM("auto-aof-rewrite-min-size", T_MEM, F_MUTABLE, auto_aof_rewrite_min_size,
+	     0, LLONG_MAX, "64mb", W_AOF),
+	IBOOL("aof-load-truncated", F_MUTABLE, aof_load_truncated, "yes", W_AOF),
+	IBOOL("aof-use-rdb-preamble", F_MUTABLE, aof_use_rdb_preamble, "yes", W_AOF),
+	IBOOL("aof-timestamp-enabled", F_MUTABLE, aof_timestamp_enabled, "no", W_AOF),
+	IBOOL("aof-rewrite-incremental-fsync", F_MUTABLE, aof_rewrite_incremental_fsync, "yes", W_AOF),
+	INUM("latency-monitor-threshold", T_LL, F_MUTABLE, latency_monitor_threshold,
+	     0, LLONG_MAX, "0", W_NONE("latency monitor")),
+	INUM("list-max-listpack-size", T_INT, F_MUTABLE, list_max_listpack_size, INT_MIN, INT_MAX, "-2", W_LIST),
+	INUM("list-max-ziplist-size", T_INT, F_MUTABLE, list_max_listpack_size, INT_MIN, INT_MAX, "-2", W_LIST),
+	INUM("list-compress-depth", T_INT, F_MUTABLE, list_compress_depth, 0, INT_MAX, "0", W_LIST),
+	INUM("hll-sparse-max-bytes", T_MEM, F_MUTABLE, hll_sparse_max_bytes, 0, LLONG_MAX, "3000",
+	     W_NONE("HyperLogLogs")),
+	INUM("stream-node-max-bytes", T_MEM, F_MUTABLE, stream_node_max_bytes, 0, LLONG_MAX, "4096",
+	     W_NONE("streams")),
+	INUM("stream-node-max-entries", T_LL, F_MUTABLE, stream_node_max_entries, 0, LLONG_MAX, "100",
+	     W_NONE("streams")),
+	{ "client-output-buffer-limit", T_COBL, F_MUTABLE | F_INERT, OFF(compat.cobl), 0, 0, 0, 0, NULL,
+	  "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60",
+	  "kvsd does not limit client output buffers yet" },
+	{ "include", T_INCLUDE, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -349,6 +456,8 @@ struct cval {
 	char *list[KVSD_MAX_BIND];
 	int nsave;
 	struct kvs_save_rule save[KVSD_MAX_SAVE];
+	long long cobl[3][3];  /* T_COBL: per class (normal, replica, pubsub) */
+	int cobl_set[3];       /* ...which classes the value names */
 };
 
 static void cval_free(struct cval *v)
@@ -535,6 +644,56 @@ static int parse_save(int n, char **w, struct cval *v, char *msg, size_t msglen)
 	return 0;
 }
 
+/* oom-score-adj-values: exactly clamp_lo integers in min..max, stored
+ * as one space-separated string. */
+static int parse_ints(const struct directive *d, int n, char **w, struct cval *v, char *msg,
+		      size_t msglen)
+{
+	struct sbuf b = { 0 };
+	if (n != d->clamp_lo)
+		return fail(msg, msglen, "expected %lld integers", d->clamp_lo);
+	for (int i = 0; i < n; i++) {
+		long long x;
+		if (!kvs_str2ll(w[i], strlen(w[i]), &x) || x < d->min || x > d->max) {
+			free(b.p);
+			return fail(msg, msglen, "argument must be %lld integers between %lld and %lld",
+				    d->clamp_lo, d->min, d->max);
+		}
+		if (i)
+			sb_putc(&b, ' ');
+		sb_puts(&b, w[i]);
+	}
+	v->s = sb_take(&b);
+	return 0;
+}
+
+/* client-output-buffer-limit: groups of <class> <hard> <soft> <seconds>. */
+static int parse_cobl(int n, char **w, struct cval *v, char *msg, size_t msglen)
+{
+	static const char *const classes[] = { "normal", "replica", "pubsub" };
+	if (n == 0 || n % 4)
+		return fail(msg, msglen, "Wrong number of arguments in buffer limit configuration.");
+	for (int i = 0; i < n; i += 4) {
+		int k = -1;
+		long long hard, soft, secs;
+		for (int j = 0; j < 3; j++)
+			if (strcasecmp(w[i], classes[j]) == 0)
+				k = j;
+		if (strcasecmp(w[i], "slave") == 0)
+			k = 1;
+		if (k < 0)
+			return fail(msg, msglen, "Invalid client class specified in buffer limit configuration.");
+		if (parse_memory(w[i + 1], &hard) != 0 || parse_memory(w[i + 2], &soft) != 0 ||
+		    !kvs_str2ll(w[i + 3], strlen(w[i + 3]), &secs) || secs < 0)
+			return fail(msg, msglen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+		v->cobl[k][0] = hard;
+		v->cobl[k][1] = soft;
+		v->cobl[k][2] = secs;
+		v->cobl_set[k] = 1;
+	}
+	return 0;
+}
+
 static int parse_list(const struct directive *d, int argc, const char *const *argv,
 		      struct cval *v, char *msg, size_t msglen)
 {
@@ -543,7 +702,9 @@ static int parse_list(const struct directive *d, int argc, const char *const *ar
 	if (list_words(argc, argv, &w, &n, msg, msglen) != 0)
 		return -1;
 	rc = d->type == T_BIND ? parse_bind(n, w, v, msg, msglen)
-			       : parse_save(n, w, v, msg, msglen);
+	     : d->type == T_SAVE ? parse_save(n, w, v, msg, msglen)
+	     : d->type == T_INTS ? parse_ints(d, n, w, v, msg, msglen)
+				 : parse_cobl(n, w, v, msg, msglen);
 	config_free_argv(n, w); /* parse_bind took the words it kept */
 	return rc;
 }
@@ -570,7 +731,7 @@ static int parse_value(const struct directive *d, int argc, const char *const *a
 		return parse_enum(d, argv[0], v, msg, msglen);
 	case T_STR:
 		return parse_string(d, argv[0], v, msg, msglen);
-	case T_BIND: case T_SAVE:
+	case T_BIND: case T_SAVE: case T_INTS: case T_COBL:
 		if ((rc = parse_list(d, argc, argv, v, msg, msglen)) != 0)
 			cval_free(v);
 		return rc;
@@ -578,6 +739,39 @@ static int parse_value(const struct directive *d, int argc, const char *const *a
 		break;
 	}
 	return fail(msg, msglen, "not a value directive");
+}
+
+/* Is v (parsed for d) d's default? For the scalar and string types and
+ * client-output-buffer-limit, which are all that F_ONLYDEF and F_INERT
+ * directives use. */
+static int is_default(const struct directive *d, const struct cval *v)
+{
+	struct cval def;
+	const char *dargv[1] = { d->def };
+	char msg[128];
+	int same;
+	if (!d->def || parse_value(d, 1, dargv, &def, msg, sizeof(msg)) != 0)
+		return 0;
+	same = def.n == v->n && (def.s && v->s ? strcmp(def.s, v->s) == 0 : !def.s && !v->s);
+	for (int k = 0; k < 3; k++)
+		if (v->cobl_set[k] && memcmp(v->cobl[k], def.cobl[k], sizeof(def.cobl[k])) != 0)
+			same = 0;
+	cval_free(&def);
+	return same;
+}
+
+/* parse_value, and for F_ONLYDEF directives the refusal of anything but
+ * the default. */
+static int parse_checked(const struct directive *d, int argc, const char *const *argv,
+			 struct cval *v, char *msg, size_t msglen)
+{
+	if (parse_value(d, argc, argv, v, msg, msglen) != 0)
+		return -1;
+	if ((d->flags & F_ONLYDEF) && !is_default(d, v)) {
+		cval_free(v);
+		return fail(msg, msglen, "%s", d->why);
+	}
+	return 0;
 }
 
 /* ---- storing and formatting ------------------------------------------ */
@@ -616,10 +810,15 @@ static void commit(struct kvs_config *cfg, const struct directive *d, struct cva
 	case T_LL: case T_MEM:
 		*ll_field(cfg, d) = v->n;
 		break;
-	case T_STR:
+	case T_STR: case T_INTS:
 		drop_string(cfg, *str_field(cfg, d), retire);
 		*str_field(cfg, d) = v->s;
 		v->s = NULL;
+		break;
+	case T_COBL:
+		for (int k = 0; k < 3; k++)
+			if (v->cobl_set[k])
+				memcpy(cfg->compat.cobl[k], v->cobl[k], sizeof(v->cobl[k]));
 		break;
 	case T_BIND:
 		for (int i = 0; i < cfg->nbind; i++)
@@ -666,9 +865,22 @@ static char *format_value(const struct kvs_config *cfg, const struct directive *
 		snprintf(num, sizeof(num), "%o", (unsigned)n);
 		sb_puts(&b, num);
 		break;
-	case T_STR:
+	case T_STR: case T_INTS:
 		if (*(char *const *)base)
 			sb_puts(&b, *(char *const *)base);
+		break;
+	case T_COBL:
+		/* Redis 7.0 still names the replica class "slave" here */
+		for (int k = 0; k < 3; k++) {
+			static const char *const names[] = { "normal", "slave", "pubsub" };
+			if (k)
+				sb_putc(&b, ' ');
+			sb_puts(&b, names[k]);
+			for (int j = 0; j < 3; j++) {
+				sb_putc(&b, ' ');
+				sb_putll(&b, cfg->compat.cobl[k][j]);
+			}
+		}
 		break;
 	case T_ENUM:
 		for (const struct enum_item *it = d->items; it->name; it++)
@@ -711,6 +923,27 @@ struct loadstate {
 	ino_t ino[KVSD_MAX_INCLUDE + 1];
 };
 
+/* Remember that an inert directive was given a non-default value (once). */
+static void note_inert(struct kvs_config *cfg, const char *name)
+{
+	struct sbuf b = { 0 };
+	const char *p = cfg->inert_set;
+	size_t n = strlen(name);
+	while (p && *p) {
+		if (strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return;
+		p = strchr(p, ' ');
+		p = p ? p + 1 : NULL;
+	}
+	if (cfg->inert_set) {
+		sb_puts(&b, cfg->inert_set);
+		sb_putc(&b, ' ');
+	}
+	sb_puts(&b, name);
+	free(cfg->inert_set);
+	cfg->inert_set = sb_take(&b);
+}
+
 /* Apply a non-include directive outside CONFIG SET. With st (a file
  * load), the first save line replaces the rules and later ones add to
  * them, as in Redis. On E_VALUE msg says why. */
@@ -723,9 +956,10 @@ static int apply_one(struct kvs_config *cfg, struct loadstate *st, int argc,
 
 	if (!d || d->type == T_INCLUDE)
 		return E_UNKNOWN;
-	if (argc < 2 || (argc > 2 && d->type != T_BIND && d->type != T_SAVE))
+	if (argc < 2 || (argc > 2 && d->type != T_BIND && d->type != T_SAVE && d->type != T_INTS &&
+			  d->type != T_COBL))
 		return E_ARITY;
-	if (parse_value(d, argc - 1, argv + 1, &v, msg, msglen) != 0)
+	if (parse_checked(d, argc - 1, argv + 1, &v, msg, msglen) != 0)
 		return E_VALUE;
 	append = st && d->type == T_SAVE && st->save_seen && v.nsave > 0;
 	if (append && cfg->nsave + v.nsave > KVSD_MAX_SAVE) {
@@ -735,6 +969,8 @@ static int apply_one(struct kvs_config *cfg, struct loadstate *st, int argc,
 	}
 	if (st && d->type == T_SAVE)
 		st->save_seen = 1;
+	if ((d->flags & F_INERT) && !is_default(d, &v))
+		note_inert(cfg, d->name);
 	commit(cfg, d, &v, append, 0);
 	return E_OK;
 }
@@ -782,7 +1018,7 @@ int config_set(struct kvs_config *cfg, int argc, const char **argv, char *err, s
 			goto done;
 		}
 		for (int j = 0; j < i; j++)
-			if (ds[j] == d) {
+			if (ds[j]->off == d->off) {    /* aliases share a field */
 				snprintf(err, errlen, "ERR CONFIG SET failed (possibly related to "
 					 "argument '%s') - duplicate parameter", d->name);
 				goto done;
@@ -790,7 +1026,7 @@ int config_set(struct kvs_config *cfg, int argc, const char **argv, char *err, s
 		ds[i] = d;
 	}
 	for (i = 0; i < n; i++) {
-		if (parse_value(ds[i], 1, &argv[2 * i + 1], &vals[i], msg, sizeof(msg)) != 0) {
+		if (parse_checked(ds[i], 1, &argv[2 * i + 1], &vals[i], msg, sizeof(msg)) != 0) {
 			/* Redis's text, not the detail the file errors give */
 			const char *why = ds[i]->type == T_SAVE && !strncmp(msg, "Invalid", 7)
 					  ? "Invalid save parameters" : msg;
@@ -1072,8 +1308,9 @@ void config_defaults(struct kvs_config *cfg)
 void config_free(struct kvs_config *cfg)
 {
 	for (size_t i = 0; i < NDIRECTIVES; i++)
-		if (directives[i].type == T_STR)
+		if (directives[i].type == T_STR || directives[i].type == T_INTS)
 			free(*str_field(cfg, &directives[i]));
+	free(cfg->inert_set);
 	for (int i = 0; i < cfg->nbind; i++)
 		free(cfg->bind[i]);
 	free(cfg->config_file);

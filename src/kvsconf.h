@@ -12,6 +12,12 @@
  * names FILE:LINE. doc/kvsd.conf.5 lists every directive; the table in
  * config.c is the single source of names, ranges and defaults.
  *
+ * The directives of a stock redis.conf that kvsd has no use for are
+ * accepted with Redis's syntax and shown by CONFIG GET, but act on nothing
+ * ("inert", cfg->compat); those set to a non-default value are named in
+ * cfg->inert_set for a start-up warning. appendonly and
+ * notify-keyspace-events accept only their defaults.
+ *
  * Ownership: every char * in struct kvs_config is owned by the struct and
  * freed by config_free(). A string replaced at run time (CONFIG SET) is
  * kept on a retired list until config_free(), so a thread that read the old
@@ -68,6 +74,38 @@ struct kvs_config {
 	struct kvs_save_rule save[KVSD_MAX_SAVE];
 	int nsave;
 	int stop_writes_on_bgsave_error;
+	/* encodings (applied: lib/object.h kvs_enc_limits_set) */
+	long long hash_max_listpack_entries, hash_max_listpack_value;
+	long long set_max_intset_entries;
+	long long zset_max_listpack_entries, zset_max_listpack_value;
+	/* redis.conf directives kvsd accepts, shows in CONFIG GET and does not
+	 * act on (doc/kvsd.conf.5 says why for each); appendonly and
+	 * notify-keyspace-events take only their defaults */
+	struct {
+		int always_show_logo, set_proc_title, rdbcompression, rdbchecksum;
+		int rdb_del_sync_files, rdb_save_incremental_fsync;
+		int replica_serve_stale_data, replica_read_only, repl_diskless_sync;
+		int repl_diskless_sync_delay, repl_diskless_sync_max_replicas;
+		int repl_diskless_load, repl_disable_tcp_nodelay, replica_priority;
+		int replica_lazy_flush, acllog_max_len;
+		int lazyfree_lazy_eviction, lazyfree_lazy_expire, lazyfree_lazy_server_del;
+		int lazyfree_lazy_user_del, lazyfree_lazy_user_flush;
+		int oom_score_adj, disable_thp, jemalloc_bg_thread, dynamic_hz, activerehashing;
+		int appendonly, appendfsync, no_appendfsync_on_rewrite, aof_load_truncated;
+		int aof_use_rdb_preamble, aof_timestamp_enabled, aof_rewrite_incremental_fsync;
+		int auto_aof_rewrite_percentage;
+		long long auto_aof_rewrite_min_size;
+		long long latency_monitor_threshold;
+		int list_max_listpack_size, list_compress_depth;
+		long long hll_sparse_max_bytes, stream_node_max_bytes, stream_node_max_entries;
+		char *proc_title_template, *appendfilename, *appenddirname;
+		char *notify_keyspace_events, *oom_score_adj_values;
+		/* client-output-buffer-limit: normal, replica, pubsub x hard, soft, seconds */
+		long long cobl[3][3];
+	} compat;
+	/* names of accepted-but-inert directives a load set to something other
+	 * than their default, space-separated (NULL: none); main logs them */
+	char *inert_set;
 	/* where the last file was loaded from, for INFO server config_file */
 	char *config_file;             /* NULL when no file was loaded */
 	/* private: strings replaced at run time, freed by config_free() */

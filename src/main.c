@@ -163,6 +163,9 @@ int main(int argc, char **argv)
 	}
 	log_notice("kvsd %s starting, pid=%d, config %s", PACKAGE_VERSION, (int)getpid(),
 		   file ? file : "(embedded defaults)");
+	if (cfg->inert_set)
+		log_warning("These redis.conf directives were set but have no effect in kvsd "
+			    "(kvsd.conf(5) says why): %s", cfg->inert_set);
 	raise_fd_limit(cfg->maxclients);
 
 	kvs_cmd_register_builtin();

@@ -207,3 +207,57 @@ def test_daemonize_with_pidfile(tmp):
     finally:
         if pid is not None and pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_stock_redis_conf_is_accepted(tmp, make_server):
+    """The redis.conf Debian ships with redis-server starts kvsd as it is
+    (its Redis-only directives are accepted and inert, see kvsd.conf(5)),
+    and its encoding limits apply; the same holds for redis-server."""
+    stock = pathlib.Path("/etc/redis/redis.conf")
+    if not stock.exists():
+        pytest.skip("no /etc/redis/redis.conf (the redis-server package)")
+    # It daemonizes and writes to system paths: keep the process in the
+    # foreground and its files here.
+    text = stock.read_text() + "\ndaemonize no\npidfile %s\nlogfile \"\"\ndir %s\n" % (
+        tmp / "pid", tmp)
+    conf = write(tmp / "redis.conf", text)
+    s = make_server([("hash-max-ziplist-entries", "4")], config_file=conf)
+    with s.conn() as c:
+        assert c.call("CONFIG", "GET", "hash-max-listpack-entries") == [
+            b"hash-max-listpack-entries", b"4"]
+        assert c.call("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4") == 4
+        assert c.call("OBJECT", "ENCODING", "h") == b"listpack"
+        assert c.call("HSET", "h", "e", "5") == 1
+        assert c.call("OBJECT", "ENCODING", "h") == b"hashtable"
+        assert c.call("CONFIG", "SET", "hash-max-listpack-entries", "512") == "OK"
+        assert c.call("HSET", "h2", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5") == 5
+        assert c.call("OBJECT", "ENCODING", "h2") == b"listpack"
+        # an object over a lowered limit converts at its next write
+        assert c.call("CONFIG", "SET", "hash-max-listpack-entries", "2") == "OK"
+        assert c.call("OBJECT", "ENCODING", "h2") == b"listpack"
+        assert c.call("HSET", "h2", "a", "9") == 0
+        assert c.call("OBJECT", "ENCODING", "h2") == b"hashtable"
+        assert c.call("HGET", "h2", "a") == b"9" and c.call("HLEN", "h2") == 5
+        assert c.call("CONFIG", "SET", "set-max-intset-entries", "3") == "OK"
+        assert c.call("SADD", "s", "1", "2", "3") == 3
+        assert c.call("OBJECT", "ENCODING", "s") == b"intset"
+        assert c.call("SADD", "s", "4") == 1
+        assert c.call("OBJECT", "ENCODING", "s") == b"hashtable"
+        assert c.call("CONFIG", "GET", "appendonly") == [b"appendonly", b"no"]
+
+
+@pytest.mark.kvsd_only
+def test_inert_redis_directives_are_logged(tmp, make_server):
+    log = tmp / "server.log"
+    conf = write(tmp / "r.conf", base_conf(0) + "activerehashing no\nappendfsync always\n"
+                 "rdbcompression yes\n")
+    s = make_server(config_file=conf, logfile=str(log))
+    deadline_wait(lambda: log.exists() and "no effect in kvsd" in log.read_text(errors="replace"),
+                  what="the inert-directive warning in %s" % log)
+    line = [l for l in log.read_text().splitlines() if "no effect in kvsd" in l][0]
+    assert line.endswith(": activerehashing appendfsync")
+    with s.conn() as c:
+        assert c.call("CONFIG", "GET", "appendfsync") == [b"appendfsync", b"always"]
+        assert c.call("CONFIG", "SET", "appendonly", "yes") == RespError(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - kvsd has no "
+            "append-only file: it persists with LMDB snapshots (save, BGSAVE)")

@@ -123,12 +123,12 @@ static int load(const char *text)
 }
 
 /* What config_get reports. */
-struct got { int n; char *name[64]; char *value[64]; };
+struct got { int n; char *name[128]; char *value[128]; };
 
 static void collect(void *arg, const char *name, const char *value)
 {
 	struct got *g = arg;
-	ck_assert_int_lt(g->n, 64);
+	ck_assert_int_lt(g->n, 128);
 	g->name[g->n] = strdup(name);
 	g->value[g->n] = strdup(value);
 	g->n++;
@@ -170,6 +170,29 @@ static const char *const all_names[] = {
 	"io-threads", "hz", "node-id", "slowlog-log-slower-than", "slowlog-max-len",
 	"daemonize", "pidfile", "logfile", "loglevel", "syslog-enabled", "syslog-ident",
 	"syslog-facility", "dir", "dbfilename", "save", "stop-writes-on-bgsave-error",
+	/* encodings, then the rest of a stock redis.conf (values: CONFIG GET of
+	 * redis-server 7.0.15, typed in) */
+	"hash-max-listpack-entries", "hash-max-ziplist-entries", "hash-max-listpack-value",
+	"hash-max-ziplist-value", "set-max-intset-entries", "zset-max-listpack-entries",
+	"zset-max-ziplist-entries", "zset-max-listpack-value", "zset-max-ziplist-value",
+	"appendonly", "notify-keyspace-events", "always-show-logo",
+	"set-proc-title", "proc-title-template", "rdbcompression",
+	"rdbchecksum", "rdb-del-sync-files", "rdb-save-incremental-fsync",
+	"replica-serve-stale-data", "slave-serve-stale-data", "replica-read-only",
+	"slave-read-only", "repl-diskless-sync", "repl-diskless-sync-delay",
+	"repl-diskless-sync-max-replicas", "repl-diskless-load", "repl-disable-tcp-nodelay",
+	"replica-priority", "slave-priority", "replica-lazy-flush",
+	"slave-lazy-flush", "acllog-max-len", "lazyfree-lazy-eviction",
+	"lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
+	"lazyfree-lazy-user-flush", "oom-score-adj", "oom-score-adj-values",
+	"disable-thp", "jemalloc-bg-thread", "dynamic-hz",
+	"activerehashing", "appendfilename", "appenddirname",
+	"appendfsync", "no-appendfsync-on-rewrite", "auto-aof-rewrite-percentage",
+	"auto-aof-rewrite-min-size", "aof-load-truncated", "aof-use-rdb-preamble",
+	"aof-timestamp-enabled", "aof-rewrite-incremental-fsync", "latency-monitor-threshold",
+	"list-max-listpack-size", "list-max-ziplist-size", "list-compress-depth",
+	"hll-sparse-max-bytes", "stream-node-max-bytes", "stream-node-max-entries",
+	"client-output-buffer-limit",
 };
 #define NALL ((int)(sizeof(all_names) / sizeof(all_names[0])))
 
@@ -231,6 +254,67 @@ START_TEST(t_defaults_get)
 		{ "syslog-ident", "kvsd" }, { "syslog-facility", "local0" }, { "dir", "." },
 		{ "dbfilename", "kvsd.lmdb" }, { "save", "" },
 		{ "stop-writes-on-bgsave-error", "yes" },
+		{ "hash-max-listpack-entries", "512" },
+		{ "hash-max-ziplist-entries", "512" },
+		{ "hash-max-listpack-value", "64" },
+		{ "hash-max-ziplist-value", "64" },
+		{ "set-max-intset-entries", "512" },
+		{ "zset-max-listpack-entries", "128" },
+		{ "zset-max-ziplist-entries", "128" },
+		{ "zset-max-listpack-value", "64" },
+		{ "zset-max-ziplist-value", "64" },
+		{ "appendonly", "no" },
+		{ "notify-keyspace-events", "" },
+		{ "always-show-logo", "no" },
+		{ "set-proc-title", "yes" },
+		{ "proc-title-template", "{title} {listen-addr} {server-mode}" },
+		{ "rdbcompression", "yes" },
+		{ "rdbchecksum", "yes" },
+		{ "rdb-del-sync-files", "no" },
+		{ "rdb-save-incremental-fsync", "yes" },
+		{ "replica-serve-stale-data", "yes" },
+		{ "slave-serve-stale-data", "yes" },
+		{ "replica-read-only", "yes" },
+		{ "slave-read-only", "yes" },
+		{ "repl-diskless-sync", "yes" },
+		{ "repl-diskless-sync-delay", "5" },
+		{ "repl-diskless-sync-max-replicas", "0" },
+		{ "repl-diskless-load", "disabled" },
+		{ "repl-disable-tcp-nodelay", "no" },
+		{ "replica-priority", "100" },
+		{ "slave-priority", "100" },
+		{ "replica-lazy-flush", "no" },
+		{ "slave-lazy-flush", "no" },
+		{ "acllog-max-len", "128" },
+		{ "lazyfree-lazy-eviction", "no" },
+		{ "lazyfree-lazy-expire", "no" },
+		{ "lazyfree-lazy-server-del", "no" },
+		{ "lazyfree-lazy-user-del", "no" },
+		{ "lazyfree-lazy-user-flush", "no" },
+		{ "oom-score-adj", "no" },
+		{ "oom-score-adj-values", "0 200 800" },
+		{ "disable-thp", "yes" },
+		{ "jemalloc-bg-thread", "yes" },
+		{ "dynamic-hz", "yes" },
+		{ "activerehashing", "yes" },
+		{ "appendfilename", "appendonly.aof" },
+		{ "appenddirname", "appendonlydir" },
+		{ "appendfsync", "everysec" },
+		{ "no-appendfsync-on-rewrite", "no" },
+		{ "auto-aof-rewrite-percentage", "100" },
+		{ "auto-aof-rewrite-min-size", "67108864" },
+		{ "aof-load-truncated", "yes" },
+		{ "aof-use-rdb-preamble", "yes" },
+		{ "aof-timestamp-enabled", "no" },
+		{ "aof-rewrite-incremental-fsync", "yes" },
+		{ "latency-monitor-threshold", "0" },
+		{ "list-max-listpack-size", "-2" },
+		{ "list-max-ziplist-size", "-2" },
+		{ "list-compress-depth", "0" },
+		{ "hll-sparse-max-bytes", "3000" },
+		{ "stream-node-max-bytes", "4096" },
+		{ "stream-node-max-entries", "100" },
+		{ "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60" },
 	};
 	struct got g = { 0 };
 
@@ -525,6 +609,27 @@ END_TEST
 #define MEM_ERR "argument must be a memory value"
 
 static const struct { const char *text, *error; } bad[] = {
+	/* only the default: ignoring anything else would mislead */
+	{ "appendonly yes\n", "test.conf:1: kvsd has no append-only file: it persists with LMDB "
+	  "snapshots (save, BGSAVE) for 'appendonly'" },
+	{ "notify-keyspace-events KEA\n",
+	  "test.conf:1: keyspace notifications are not supported for 'notify-keyspace-events'" },
+	/* inert directives still check their values */
+	{ "rdbcompression maybe\n", "test.conf:1: argument must be 'yes' or 'no' for 'rdbcompression'" },
+	{ "appendfsync sometimes\n", "test.conf:1: argument(s) must be one of the following: "
+	  "always, everysec, no for 'appendfsync'" },
+	{ "oom-score-adj-values 0 200\n",
+	  "test.conf:1: expected 3 integers for 'oom-score-adj-values'" },
+	{ "oom-score-adj-values 0 200 3000\n", "test.conf:1: argument must be 3 integers between "
+	  "-2000 and 2000 for 'oom-score-adj-values'" },
+	{ "client-output-buffer-limit normal 0 0\n", "test.conf:1: Wrong number of arguments in "
+	  "buffer limit configuration. for 'client-output-buffer-limit'" },
+	{ "client-output-buffer-limit master 0 0 0\n", "test.conf:1: Invalid client class specified "
+	  "in buffer limit configuration. for 'client-output-buffer-limit'" },
+	{ "client-output-buffer-limit pubsub 1x 0 0\n", "test.conf:1: Error in hard, soft or "
+	  "soft_seconds setting in buffer limit configuration. for 'client-output-buffer-limit'" },
+	{ "hash-max-listpack-entries -1\n", "test.conf:1: argument must be between 0 and "
+	  "9223372036854775807 inclusive for 'hash-max-listpack-entries'" },
 	{ "daemonize maybe\n", "test.conf:1: argument must be 'yes' or 'no' for 'daemonize'" },
 	{ "\n# c\nprotected-mode 1\n",
 	  "test.conf:3: argument must be 'yes' or 'no' for 'protected-mode'" },
@@ -617,6 +722,86 @@ static const struct { const char *text, *error; } bad[] = {
 	{ "include ''", "test.conf:1: include needs a file name" },
 	{ "port 1\r\nport x\r\n", "test.conf:2: " INT_ERR " for 'port'" },
 };
+
+/* The uncommented lines of Debian's redis.conf for redis-server 7.0
+ * (/etc/redis/redis.conf, as shipped), with kvsd's own directives among
+ * them: kvsd takes the file as it is. */
+static const char stock_redis_conf[] =
+	"bind 127.0.0.1 -::1\nprotected-mode yes\nport 6379\ntcp-backlog 511\ntimeout 0\n"
+	"tcp-keepalive 300\ndaemonize yes\npidfile /run/redis/redis-server.pid\n"
+	"loglevel notice\nlogfile /var/log/redis/redis-server.log\ndatabases 16\n"
+	"always-show-logo no\nset-proc-title yes\n"
+	"proc-title-template \"{title} {listen-addr} {server-mode}\"\n"
+	"stop-writes-on-bgsave-error yes\nrdbcompression yes\nrdbchecksum yes\n"
+	"dbfilename dump.rdb\nrdb-del-sync-files no\ndir /var/lib/redis\n"
+	"replica-serve-stale-data yes\nreplica-read-only yes\nrepl-diskless-sync yes\n"
+	"repl-diskless-sync-delay 5\nrepl-diskless-sync-max-replicas 0\n"
+	"repl-diskless-load disabled\nrepl-disable-tcp-nodelay no\nreplica-priority 100\n"
+	"acllog-max-len 128\nlazyfree-lazy-eviction no\nlazyfree-lazy-expire no\n"
+	"lazyfree-lazy-server-del no\nreplica-lazy-flush no\nlazyfree-lazy-user-del no\n"
+	"lazyfree-lazy-user-flush no\noom-score-adj no\noom-score-adj-values 0 200 800\n"
+	"disable-thp yes\nappendonly no\nappendfilename \"appendonly.aof\"\n"
+	"appenddirname \"appendonlydir\"\nappendfsync everysec\nno-appendfsync-on-rewrite no\n"
+	"auto-aof-rewrite-percentage 100\nauto-aof-rewrite-min-size 64mb\n"
+	"aof-load-truncated yes\naof-use-rdb-preamble yes\naof-timestamp-enabled no\n"
+	"slowlog-log-slower-than 10000\nslowlog-max-len 128\nlatency-monitor-threshold 0\n"
+	"notify-keyspace-events \"\"\nhash-max-listpack-entries 512\n"
+	"hash-max-listpack-value 64\nlist-max-listpack-size -2\nlist-compress-depth 0\n"
+	"set-max-intset-entries 512\nzset-max-listpack-entries 128\n"
+	"zset-max-listpack-value 64\nhll-sparse-max-bytes 3000\nstream-node-max-bytes 4096\n"
+	"stream-node-max-entries 100\nactiverehashing yes\n"
+	"client-output-buffer-limit normal 0 0 0\n"
+	"client-output-buffer-limit replica 256mb 64mb 60\n"
+	"client-output-buffer-limit pubsub 32mb 8mb 60\nhz 10\ndynamic-hz yes\n"
+	"aof-rewrite-incremental-fsync yes\nrdb-save-incremental-fsync yes\n"
+	"jemalloc-bg-thread yes\n";
+
+START_TEST(t_stock_redis_conf)
+{
+	ck_assert_msg(load(stock_redis_conf) == 0, "%s", err);
+	ck_assert_int_eq(cfg.nbind, 2);
+	ck_assert_int_eq(cfg.daemonize, 1);
+	ck_assert_int_eq(cfg.hash_max_listpack_entries, 512);
+	ck_assert_int_eq(cfg.compat.auto_aof_rewrite_min_size, 64LL << 20);
+	/* everything inert was at its default: nothing to warn about */
+	ck_assert_ptr_null(cfg.inert_set);
+}
+END_TEST
+
+/* Inert directives set to something else are remembered (once each) for
+ * the start-up warning; applied ones and defaults are not. */
+START_TEST(t_inert_noted)
+{
+	ck_assert_msg(load("activerehashing no\nrdbcompression yes\nhash-max-listpack-entries 8\n"
+			   "client-output-buffer-limit pubsub 1mb 2mb 3\nactiverehashing yes\n"
+			   "client-output-buffer-limit normal 0 0 0\nlist-max-ziplist-size 5\n") == 0,
+		      "%s", err);
+	ck_assert_str_eq(cfg.inert_set, "activerehashing client-output-buffer-limit list-max-ziplist-size");
+	ck_assert_int_eq(cfg.hash_max_listpack_entries, 8);
+	ck_assert_str_eq(getv("client-output-buffer-limit"),
+			 "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 2097152 3");
+}
+END_TEST
+
+/* Redis 7's aliases are one setting: set through either name, shown under
+ * both, and one CONFIG SET may not name both. */
+START_TEST(t_aliases)
+{
+	ck_assert_int_eq(set1("hash-max-ziplist-entries", "7"), 0);
+	ck_assert_str_eq(getv("hash-max-listpack-entries"), "7");
+	ck_assert_int_eq(set1("slave-read-only", "no"), 0);
+	ck_assert_str_eq(getv("replica-read-only"), "no");
+	const char *both[] = { "zset-max-listpack-value", "1", "zset-max-ziplist-value", "2" };
+	ck_assert_int_eq(config_set(&cfg, 4, both, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "ERR CONFIG SET failed (possibly related to argument "
+		       "'zset-max-ziplist-value') - duplicate parameter");
+	ck_assert_str_eq(getv("zset-max-listpack-value"), "64");
+	ck_assert_int_eq(set1("appendonly", "yes"), -1);
+	ck_assert_str_eq(err, "ERR CONFIG SET failed (possibly related to argument 'appendonly') - "
+		       "kvsd has no append-only file: it persists with LMDB snapshots (save, BGSAVE)");
+	ck_assert_int_eq(set1("appendonly", "no"), 0);
+}
+END_TEST
 
 START_TEST(t_bad_value)
 {
@@ -856,6 +1041,7 @@ static const char *const immutable[] = {
 	"bind", "port", "tcp-backlog", "unixsocket", "unixsocketperm", "databases",
 	"io-threads", "node-id", "daemonize", "pidfile", "logfile", "syslog-enabled",
 	"syslog-ident", "syslog-facility", "dir", "dbfilename",
+	"always-show-logo", "set-proc-title", "disable-thp", "appendfilename", "appenddirname",
 };
 
 static const struct { const char *name, *value, *shown; } mutable[] = {
@@ -868,6 +1054,63 @@ static const struct { const char *name, *value, *shown; } mutable[] = {
 	{ "slowlog-max-len", "0", "0" }, { "loglevel", "debug", "debug" },
 	{ "save", "900 1 300 10", "900 1 300 10" },
 	{ "stop-writes-on-bgsave-error", "no", "no" },
+	/* typed in from redis-server 7.0.15's CONFIG SET / GET */
+	{ "hash-max-listpack-entries", "100", "100" },
+	{ "hash-max-ziplist-entries", "7", "7" },
+	{ "hash-max-listpack-value", "10", "10" },
+	{ "hash-max-ziplist-value", "11", "11" },
+	{ "set-max-intset-entries", "9", "9" },
+	{ "zset-max-listpack-entries", "3", "3" },
+	{ "zset-max-ziplist-entries", "4", "4" },
+	{ "zset-max-listpack-value", "5", "5" },
+	{ "zset-max-ziplist-value", "6", "6" },
+	{ "appendonly", "no", "no" },
+	{ "notify-keyspace-events", "", "" },
+	{ "proc-title-template", "{title} x", "{title} x" },
+	{ "rdbcompression", "no", "no" },
+	{ "rdbchecksum", "no", "no" },
+	{ "rdb-del-sync-files", "yes", "yes" },
+	{ "rdb-save-incremental-fsync", "no", "no" },
+	{ "replica-serve-stale-data", "no", "no" },
+	{ "slave-serve-stale-data", "no", "no" },
+	{ "replica-read-only", "no", "no" },
+	{ "slave-read-only", "no", "no" },
+	{ "repl-diskless-sync", "no", "no" },
+	{ "repl-diskless-sync-delay", "1", "1" },
+	{ "repl-diskless-sync-max-replicas", "2", "2" },
+	{ "repl-diskless-load", "SWAPDB", "swapdb" },
+	{ "repl-disable-tcp-nodelay", "yes", "yes" },
+	{ "replica-priority", "7", "7" },
+	{ "slave-priority", "8", "8" },
+	{ "replica-lazy-flush", "yes", "yes" },
+	{ "slave-lazy-flush", "yes", "yes" },
+	{ "acllog-max-len", "5", "5" },
+	{ "lazyfree-lazy-eviction", "yes", "yes" },
+	{ "lazyfree-lazy-expire", "yes", "yes" },
+	{ "lazyfree-lazy-server-del", "yes", "yes" },
+	{ "lazyfree-lazy-user-del", "yes", "yes" },
+	{ "lazyfree-lazy-user-flush", "yes", "yes" },
+	{ "oom-score-adj", "relative", "yes" },
+	{ "oom-score-adj-values", "1 -2 3", "1 -2 3" },
+	{ "jemalloc-bg-thread", "no", "no" },
+	{ "dynamic-hz", "no", "no" },
+	{ "activerehashing", "no", "no" },
+	{ "appendfsync", "ALWAYS", "always" },
+	{ "no-appendfsync-on-rewrite", "yes", "yes" },
+	{ "auto-aof-rewrite-percentage", "50", "50" },
+	{ "auto-aof-rewrite-min-size", "1mb", "1048576" },
+	{ "aof-load-truncated", "no", "no" },
+	{ "aof-use-rdb-preamble", "no", "no" },
+	{ "aof-timestamp-enabled", "yes", "yes" },
+	{ "aof-rewrite-incremental-fsync", "no", "no" },
+	{ "latency-monitor-threshold", "100", "100" },
+	{ "list-max-listpack-size", "128", "128" },
+	{ "list-max-ziplist-size", "-3", "-3" },
+	{ "list-compress-depth", "1", "1" },
+	{ "hll-sparse-max-bytes", "1kb", "1024" },
+	{ "stream-node-max-bytes", "2kb", "2048" },
+	{ "stream-node-max-entries", "50", "50" },
+	{ "client-output-buffer-limit", "pubsub 1mb 2mb 3", "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 2097152 3" },
 };
 
 START_TEST(t_set_immutable)
@@ -1078,7 +1321,8 @@ START_TEST(t_get_patterns)
 {
 	static const char *const maxmem[] = { "maxmemory", "maxmemory-policy" };
 	static const char *const maxcm[] = { "maxclients", "maxmemory", "maxmemory-policy" };
-	static const char *const saves[] = { "save", "stop-writes-on-bgsave-error" };
+	static const char *const saves[] = { "save", "stop-writes-on-bgsave-error",
+					     "rdb-save-incremental-fsync" };
 	static const char *const sys[] = { "syslog-enabled", "syslog-ident", "syslog-facility" };
 	static const char *const hz[] = { "HZ" };
 	static const char *const q[] = { "bind", "port", "save" };
@@ -1086,7 +1330,7 @@ START_TEST(t_get_patterns)
 	assert_names("maxmemory*", maxmem, 2);
 	assert_names("MAXMEM*", maxmem, 2);
 	assert_names("max[cm]*", maxcm, 3);
-	assert_names("*save*", saves, 2);
+	assert_names("*save*", saves, 3);
 	assert_names("sys*", sys, 3);
 	assert_names("HZ", hz, 1);           /* exact name: echoed as given */
 	assert_names("????", q, 3);
@@ -1259,6 +1503,9 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, cfg_setup, cfg_teardown);
 	tcase_add_loop_test(tc, t_bad_value, 0, NITEMS(bad));
+	tcase_add_test(tc, t_stock_redis_conf);
+	tcase_add_test(tc, t_inert_noted);
+	tcase_add_test(tc, t_aliases);
 	tcase_add_test(tc, t_error_stops_at_line);
 #ifndef HAVE_LMDB
 	tcase_add_test(tc, t_no_lmdb_refuses);
