@@ -77,6 +77,7 @@ static struct {
 	pthread_t loader;
 	_Atomic int stop;             /* shutting down: loader, give up */
 	uint64_t load_start_ms, load_total_bytes;
+	uint64_t file_bytes;          /* the snapshot file's size at start-up */
 	uint64_t last_load_loaded, last_load_expired;
 	struct kvs_snap_loader *ld;   /* the load in progress (progress for INFO) */
 	char path[PATH_MAX + 64];     /* the file, absolute, for messages */
@@ -908,6 +909,7 @@ int snapshot_check(struct server *s, char *err, size_t errlen)
 	if (rc == 0)
 		log_notice("Snapshot file %s holds no snapshot yet: starting with an empty dataset", st.path);
 	st.have_snapshot = rc == 1;
+	st.file_bytes = (uint64_t)sb.st_size;
 #else
 	log_warning("kvsd was built without LMDB: not loading %s", st.path);
 #endif
@@ -1096,7 +1098,11 @@ void snapshot_info(struct kvs_client *c, struct kvs_buf *b)
 	pthread_mutex_lock(&st.lock);
 	bputs(b, "loading:%d\r\nasync_loading:0\r\n", loading);
 	if (loading) {
-		uint64_t done = st.ld ? atomic_load(&st.ld->loaded_bytes) : 0, total = st.load_total_bytes;
+		/* Until the loader has read the snapshot's header (a moment after
+		 * loading starts), the file's size stands for the total, so a
+		 * client never sees loading with nothing to load. */
+		uint64_t done = st.ld ? atomic_load(&st.ld->loaded_bytes) : 0;
+		uint64_t total = st.load_total_bytes ? st.load_total_bytes : st.file_bytes;
 		double perc = total ? 100.0 * (double)done / (double)total : 0.0;
 		double secs = (double)(now_ms - st.load_start_ms) / 1000.0;
 		long long eta = done && total > done ? (long long)(secs * (double)(total - done) / (double)done) : 1;
