@@ -6,161 +6,7 @@
  * Expected values come from Redis 7.0's documented behaviour and from the
  * kvsd brief, written out by hand, never from running this code.
  */
-#include "config.h"
-#include "kvsconf.h"
-
-#include <check.h>
-#include <errno.h>
-#include <ftw.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <syslog.h>
-#include <unistd.h>
-
-#include "env.h"
-
-#ifndef KVSD_SRCDIR
-#error "KVSD_SRCDIR must name the source tree (set in tests/unit/local.mk)"
-#endif
-
-/* A build without LMDB refuses snapshot settings (save rules, a dbfilename
- * other than the default): tests that use them as ordinary values run
- * with LMDB only, and t_no_lmdb_refuses checks the refusal. */
-#ifdef HAVE_LMDB
-#define SNAP_DBFILENAME "snap.lmdb"
-#else
-#define SNAP_DBFILENAME "kvsd.lmdb"
-#define NO_LMDB_MSG "snapshots are not available: kvsd was built without LMDB (configure --with-lmdb)"
-#endif
-
-/* ---- helpers --------------------------------------------------------- */
-
-/* basedir is made by main() and removed after all tests, so it goes even
- * when a failing test (in its own forked process) skips its teardown;
- * each test works in a fresh tmpdir inside it. */
-static char basedir[PATH_MAX];
-static char tmpdir[PATH_MAX + 16];
-
-static void mk_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", basedir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-static void rm_tree(char *dir)
-{
-	if (dir[0])
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	dir[0] = '\0';
-}
-
-static void rm_tmpdir(void)
-{
-	rm_tree(tmpdir);
-}
-
-/* tmpdir/rel, in a static buffer (one of a few, so two can be live). */
-static const char *tpath(const char *rel)
-{
-	static char bufs[4][PATH_MAX + 64];
-	static int next;
-	char *b = bufs[next++ % 4];
-	snprintf(b, PATH_MAX + 64, "%s/%s", tmpdir, rel);
-	return b;
-}
-
-/* Write tmpdir/rel (making its directory) with len bytes of text. */
-static void write_file_n(const char *rel, const char *text, size_t len)
-{
-	char path[PATH_MAX + 64];
-	char *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s", tpath(rel));
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	mkdir(path, 0700); /* may exist */
-	*slash = '/';
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	write_file_n(rel, text, strlen(text));
-}
-
-static struct kvs_config cfg;
-static char err[2048];
-
-static void cfg_setup(void)
-{
-	config_defaults(&cfg);
-	err[0] = '\0';
-	mk_tmpdir();
-}
-
-static void cfg_teardown(void)
-{
-	config_free(&cfg);
-	rm_tmpdir();
-}
-
-static int load(const char *text)
-{
-	return config_load_string(&cfg, text, "test.conf", err, sizeof(err));
-}
-
-/* What config_get reports. */
-struct got { int n; char *name[128]; char *value[128]; };
-
-static void collect(void *arg, const char *name, const char *value)
-{
-	struct got *g = arg;
-	ck_assert_int_lt(g->n, 128);
-	g->name[g->n] = strdup(name);
-	g->value[g->n] = strdup(value);
-	g->n++;
-}
-
-static void got_free(struct got *g)
-{
-	for (int i = 0; i < g->n; i++) {
-		free(g->name[i]);
-		free(g->value[i]);
-	}
-	g->n = 0;
-}
-
-/* The one value CONFIG GET gives for an exact name (static buffer). */
-static const char *getv(const char *name)
-{
-	static char buf[4096];
-	struct got g = { 0 };
-	config_get(&cfg, name, collect, &g);
-	ck_assert_msg(g.n == 1, "CONFIG GET %s gave %d entries", name, g.n);
-	snprintf(buf, sizeof(buf), "%s", g.value[0]);
-	got_free(&g);
-	return buf;
-}
-
-/* CONFIG SET with one pair, as the daemon calls it. */
-static int set1(const char *name, const char *value)
-{
-	const char *argv[2] = { name, value };
-	return config_apply(&cfg, 2, argv, 1, err, sizeof(err));
-}
+#include "configtest.h"
 
 /* Every directive CONFIG GET knows, in table order (from the brief). */
 static const char *const all_names[] = {
@@ -609,27 +455,6 @@ END_TEST
 #define MEM_ERR "argument must be a memory value"
 
 static const struct { const char *text, *error; } bad[] = {
-	/* only the default: ignoring anything else would mislead */
-	{ "appendonly yes\n", "test.conf:1: kvsd has no append-only file: it persists with LMDB "
-	  "snapshots (save, BGSAVE) for 'appendonly'" },
-	{ "notify-keyspace-events KEA\n",
-	  "test.conf:1: keyspace notifications are not supported for 'notify-keyspace-events'" },
-	/* inert directives still check their values */
-	{ "rdbcompression maybe\n", "test.conf:1: argument must be 'yes' or 'no' for 'rdbcompression'" },
-	{ "appendfsync sometimes\n", "test.conf:1: argument(s) must be one of the following: "
-	  "always, everysec, no for 'appendfsync'" },
-	{ "oom-score-adj-values 0 200\n",
-	  "test.conf:1: expected 3 integers for 'oom-score-adj-values'" },
-	{ "oom-score-adj-values 0 200 3000\n", "test.conf:1: argument must be 3 integers between "
-	  "-2000 and 2000 for 'oom-score-adj-values'" },
-	{ "client-output-buffer-limit normal 0 0\n", "test.conf:1: Wrong number of arguments in "
-	  "buffer limit configuration. for 'client-output-buffer-limit'" },
-	{ "client-output-buffer-limit master 0 0 0\n", "test.conf:1: Invalid client class specified "
-	  "in buffer limit configuration. for 'client-output-buffer-limit'" },
-	{ "client-output-buffer-limit pubsub 1x 0 0\n", "test.conf:1: Error in hard, soft or "
-	  "soft_seconds setting in buffer limit configuration. for 'client-output-buffer-limit'" },
-	{ "hash-max-listpack-entries -1\n", "test.conf:1: argument must be between 0 and "
-	  "9223372036854775807 inclusive for 'hash-max-listpack-entries'" },
 	{ "daemonize maybe\n", "test.conf:1: argument must be 'yes' or 'no' for 'daemonize'" },
 	{ "\n# c\nprotected-mode 1\n",
 	  "test.conf:3: argument must be 'yes' or 'no' for 'protected-mode'" },
@@ -722,86 +547,6 @@ static const struct { const char *text, *error; } bad[] = {
 	{ "include ''", "test.conf:1: include needs a file name" },
 	{ "port 1\r\nport x\r\n", "test.conf:2: " INT_ERR " for 'port'" },
 };
-
-/* The uncommented lines of Debian's redis.conf for redis-server 7.0
- * (/etc/redis/redis.conf, as shipped), with kvsd's own directives among
- * them: kvsd takes the file as it is. */
-static const char stock_redis_conf[] =
-	"bind 127.0.0.1 -::1\nprotected-mode yes\nport 6379\ntcp-backlog 511\ntimeout 0\n"
-	"tcp-keepalive 300\ndaemonize yes\npidfile /run/redis/redis-server.pid\n"
-	"loglevel notice\nlogfile /var/log/redis/redis-server.log\ndatabases 16\n"
-	"always-show-logo no\nset-proc-title yes\n"
-	"proc-title-template \"{title} {listen-addr} {server-mode}\"\n"
-	"stop-writes-on-bgsave-error yes\nrdbcompression yes\nrdbchecksum yes\n"
-	"dbfilename dump.rdb\nrdb-del-sync-files no\ndir /var/lib/redis\n"
-	"replica-serve-stale-data yes\nreplica-read-only yes\nrepl-diskless-sync yes\n"
-	"repl-diskless-sync-delay 5\nrepl-diskless-sync-max-replicas 0\n"
-	"repl-diskless-load disabled\nrepl-disable-tcp-nodelay no\nreplica-priority 100\n"
-	"acllog-max-len 128\nlazyfree-lazy-eviction no\nlazyfree-lazy-expire no\n"
-	"lazyfree-lazy-server-del no\nreplica-lazy-flush no\nlazyfree-lazy-user-del no\n"
-	"lazyfree-lazy-user-flush no\noom-score-adj no\noom-score-adj-values 0 200 800\n"
-	"disable-thp yes\nappendonly no\nappendfilename \"appendonly.aof\"\n"
-	"appenddirname \"appendonlydir\"\nappendfsync everysec\nno-appendfsync-on-rewrite no\n"
-	"auto-aof-rewrite-percentage 100\nauto-aof-rewrite-min-size 64mb\n"
-	"aof-load-truncated yes\naof-use-rdb-preamble yes\naof-timestamp-enabled no\n"
-	"slowlog-log-slower-than 10000\nslowlog-max-len 128\nlatency-monitor-threshold 0\n"
-	"notify-keyspace-events \"\"\nhash-max-listpack-entries 512\n"
-	"hash-max-listpack-value 64\nlist-max-listpack-size -2\nlist-compress-depth 0\n"
-	"set-max-intset-entries 512\nzset-max-listpack-entries 128\n"
-	"zset-max-listpack-value 64\nhll-sparse-max-bytes 3000\nstream-node-max-bytes 4096\n"
-	"stream-node-max-entries 100\nactiverehashing yes\n"
-	"client-output-buffer-limit normal 0 0 0\n"
-	"client-output-buffer-limit replica 256mb 64mb 60\n"
-	"client-output-buffer-limit pubsub 32mb 8mb 60\nhz 10\ndynamic-hz yes\n"
-	"aof-rewrite-incremental-fsync yes\nrdb-save-incremental-fsync yes\n"
-	"jemalloc-bg-thread yes\n";
-
-START_TEST(t_stock_redis_conf)
-{
-	ck_assert_msg(load(stock_redis_conf) == 0, "%s", err);
-	ck_assert_int_eq(cfg.nbind, 2);
-	ck_assert_int_eq(cfg.daemonize, 1);
-	ck_assert_int_eq(cfg.hash_max_listpack_entries, 512);
-	ck_assert_int_eq(cfg.compat.auto_aof_rewrite_min_size, 64LL << 20);
-	/* everything inert was at its default: nothing to warn about */
-	ck_assert_ptr_null(cfg.inert_set);
-}
-END_TEST
-
-/* Inert directives set to something else are remembered (once each) for
- * the start-up warning; applied ones and defaults are not. */
-START_TEST(t_inert_noted)
-{
-	ck_assert_msg(load("activerehashing no\nrdbcompression yes\nhash-max-listpack-entries 8\n"
-			   "client-output-buffer-limit pubsub 1mb 2mb 3\nactiverehashing yes\n"
-			   "client-output-buffer-limit normal 0 0 0\nlist-max-ziplist-size 5\n") == 0,
-		      "%s", err);
-	ck_assert_str_eq(cfg.inert_set, "activerehashing client-output-buffer-limit list-max-ziplist-size");
-	ck_assert_int_eq(cfg.hash_max_listpack_entries, 8);
-	ck_assert_str_eq(getv("client-output-buffer-limit"),
-			 "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 2097152 3");
-}
-END_TEST
-
-/* Redis 7's aliases are one setting: set through either name, shown under
- * both, and one CONFIG SET may not name both. */
-START_TEST(t_aliases)
-{
-	ck_assert_int_eq(set1("hash-max-ziplist-entries", "7"), 0);
-	ck_assert_str_eq(getv("hash-max-listpack-entries"), "7");
-	ck_assert_int_eq(set1("slave-read-only", "no"), 0);
-	ck_assert_str_eq(getv("replica-read-only"), "no");
-	const char *both[] = { "zset-max-listpack-value", "1", "zset-max-ziplist-value", "2" };
-	ck_assert_int_eq(config_set(&cfg, 4, both, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "ERR CONFIG SET failed (possibly related to argument "
-		       "'zset-max-ziplist-value') - duplicate parameter");
-	ck_assert_str_eq(getv("zset-max-listpack-value"), "64");
-	ck_assert_int_eq(set1("appendonly", "yes"), -1);
-	ck_assert_str_eq(err, "ERR CONFIG SET failed (possibly related to argument 'appendonly') - "
-		       "kvsd has no append-only file: it persists with LMDB snapshots (save, BGSAVE)");
-	ck_assert_int_eq(set1("appendonly", "no"), 0);
-}
-END_TEST
 
 START_TEST(t_bad_value)
 {
@@ -1503,9 +1248,6 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, cfg_setup, cfg_teardown);
 	tcase_add_loop_test(tc, t_bad_value, 0, NITEMS(bad));
-	tcase_add_test(tc, t_stock_redis_conf);
-	tcase_add_test(tc, t_inert_noted);
-	tcase_add_test(tc, t_aliases);
 	tcase_add_test(tc, t_error_stops_at_line);
 #ifndef HAVE_LMDB
 	tcase_add_test(tc, t_no_lmdb_refuses);
@@ -1559,17 +1301,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	snprintf(basedir, sizeof(basedir), "/tmp/check_config.XXXXXX");
-	if (!mkdtemp(basedir)) {
-		perror("mkdtemp");
-		return EXIT_FAILURE;
-	}
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rm_tree(basedir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return configtest_main(config_suite(), "check_config");
 }

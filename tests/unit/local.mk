@@ -9,10 +9,15 @@ tests_unit_check_resp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_resp_LDADD = $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/check_config
-tests_unit_check_config_SOURCES = tests/unit/check_config.c src/config.c
+tests_unit_check_config_SOURCES = tests/unit/check_config.c tests/unit/configtest.h src/config.c
 # The test reads etc/kvsd.conf and doc/kvsd.conf.5 from the source tree.
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS) -DKVSD_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_check_config_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_config_redis
+tests_unit_check_config_redis_SOURCES = tests/unit/check_config_redis.c tests/unit/configtest.h src/config.c
+tests_unit_check_config_redis_CFLAGS = $(UNIT_CFLAGS) -DKVSD_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_check_config_redis_LDADD = $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/check_hash
 tests_unit_check_hash_SOURCES = tests/unit/check_hash.c
