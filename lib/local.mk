@@ -28,6 +28,7 @@ lib_libkvs_a_SOURCES = \
 	lib/block.h lib/block.c \
 	lib/t_slowlog.c \
 	lib/evict.h lib/evict.c \
+	lib/encoding.h lib/encoding.c \
 	lib/object.h lib/object.c \
 	lib/t_hash.c \
 	lib/t_set.c \

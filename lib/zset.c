@@ -24,7 +24,6 @@
 #include "hash.h"
 #include "util.h"
 #include "zset.h"
-#include "object.h"
 
 #define LEAF_CAP  30
 #define INNER_CAP 31

@@ -36,12 +36,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "encoding.h"
 #include "entry.h"
 #include "table.h"
 
-/* Redis 7.0's zset-max-listpack-entries / -value defaults. */
-#define KVS_ZSET_MAX_LISTPACK_ENTRIES 128
-#define KVS_ZSET_MAX_LISTPACK_VALUE   64
 
 struct kvs_znode {
 	double score;

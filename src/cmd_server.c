@@ -23,7 +23,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include <malloc.h>
 #endif
 #include "block.h"
-#include "object.h"
+#include "encoding.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
