@@ -530,6 +530,16 @@ size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env)
 	return kvs_table_random(o->t, kvs_env_random(env));
 }
 
+size_t *kvs_tobj_draw_index(const struct kvs_tobj *o)
+{
+	return kvs_tobj_compact(o) ? kvs_tobj_positions(o) : NULL;
+}
+
+size_t kvs_tobj_draw(const struct kvs_tobj *o, const struct kvs_env *env, const size_t *idx)
+{
+	return idx ? idx[kvs_env_random(env) % o->n] : kvs_tobj_random_slot(o, env);
+}
+
 /* Draw count distinct slots by rejection (count is small next to size):
  * expected draws stay below 1.5 * count while count <= size / 3. The drawn
  * slots are remembered in a small open-addressing set. */

@@ -131,6 +131,12 @@ void kvs_tobj_trim(struct kvs_tobj *o);
 /* A live position chosen uniformly at random (o must not be empty). On a
  * compact object this walks it: for many draws take kvs_tobj_positions. */
 size_t kvs_tobj_random_slot(const struct kvs_tobj *o, const struct kvs_env *env);
+/* For many draws (negative counts of HRANDFIELD/SRANDMEMBER): an index
+ * of a compact object's positions, NULL for a table (which draws in O(1)
+ * anyway); free() it after. kvs_tobj_draw: a uniformly random live
+ * position, through idx when it is not NULL. */
+size_t *kvs_tobj_draw_index(const struct kvs_tobj *o);
+size_t kvs_tobj_draw(const struct kvs_tobj *o, const struct kvs_env *env, const size_t *idx);
 /* count (< size) distinct live positions chosen uniformly at random,
  * written to out[0..count), in random order. */
 void kvs_tobj_sample(const struct kvs_tobj *o, const struct kvs_env *env, size_t count, size_t *out);

@@ -285,15 +285,11 @@ static void hrandfield_count(struct kvs_client *c, long long l, int withvalues)
 	/* RESP3 nests each pair in its own array; RESP2 flattens them. */
 	int flat2 = withvalues && c->proto == 2;
 	if (l < 0) {
-		/* A compact hash is walked once into an index, not per draw. */
-		size_t *all = kvs_tobj_compact(o) ? kvs_tobj_positions(o) : NULL;
+		size_t *idx = kvs_tobj_draw_index(o);
 		reply_array(c, (long long)(flat2 ? count * 2 : count));
-		for (unsigned long long i = 0; i < count; i++) {
-			size_t pos = all ? all[kvs_env_random(c->eng->env) % size]
-					 : kvs_tobj_random_slot(o, c->eng->env);
-			reply_field(c, o, pos, withvalues);
-		}
-		free(all);
+		for (unsigned long long i = 0; i < count; i++)
+			reply_field(c, o, kvs_tobj_draw(o, c->eng->env, idx), withvalues);
+		free(idx);
 		return;
 	}
 	if (count >= size) {

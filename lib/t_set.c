@@ -177,13 +177,11 @@ static void srandmember_count(struct kvs_client *c, long long l)
 	size_t size = kvs_tobj_len(o);
 	if (l < 0) {
 		unsigned long long count = (unsigned long long)-l;
-		/* A compact set is walked once into an index, not per draw. */
-		size_t *all = kvs_tobj_compact(o) ? kvs_tobj_positions(o) : NULL;
+		size_t *idx = kvs_tobj_draw_index(o);
 		reply_array(c, (long long)count);
 		for (unsigned long long i = 0; i < count; i++)
-			kvs_reply_name_at(c, o, all ? all[kvs_env_random(c->eng->env) % size]
-						    : kvs_tobj_random_slot(o, c->eng->env));
-		free(all);
+			kvs_reply_name_at(c, o, kvs_tobj_draw(o, c->eng->env, idx));
+		free(idx);
 		return;
 	}
 	if ((unsigned long long)l >= size) {
